@@ -1,0 +1,170 @@
+// The deterministic scheduler: runs the actors of one execution as Boost fibers on the
+// calling thread, one at a time, and asks a Strategy at every scheduling point which
+// runnable actor continues. Nothing else ever chooses, so a seed (or a recorded decision
+// list) determines the whole interleaving.
+//
+// Scheduling points: kernel primitives call point() *before* each visible step (lock,
+// atomic op, queue_work, ...); code between two points is one atomic step. An actor that
+// must wait calls block(obj) and stays unrunnable until some step calls wake(obj).
+// Many executions run back to back on one Scheduler; each one is begin() .. spawn()* ..
+// finish(), and no fiber of one execution survives into the next.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/fiber/fiber.hpp>
+
+#include "harness/sched/outcome.hpp"
+#include "harness/sched/stack_pool.hpp"
+#include "harness/sched/strategy.hpp"
+#include "harness/sched/types.hpp"
+
+namespace dc::sched {
+
+class FiberAlgorithm;
+
+// Thrown inside actors to unwind them when the execution is being abandoned
+// (deadlock, step limit, fatal finding). Actor bodies must let it pass.
+struct Unwind {};
+
+struct SchedulerOptions {
+  std::uint64_t step_limit = 200'000;  // scheduling points per execution
+  std::size_t stack_size = 128 * 1024;
+  bool guard_pages = false;
+};
+
+struct ExecutionStats {
+  std::uint64_t points = 0;     // scheduling points reached
+  std::uint64_t decisions = 0;  // points with a real choice
+  std::uint64_t switches = 0;   // decisions that ran a different actor
+  std::uint64_t preemptions = 0;  // switches away from an actor that could have continued
+  std::uint32_t actors = 0;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(SchedulerOptions opts = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The scheduler of the execution running on this thread (valid inside actors).
+  static Scheduler& current() { return *tl_current_; }
+  static bool active() { return tl_current_ != nullptr && tl_current_->in_execution_; }
+
+  // ---- lifecycle, from the thread's main context (or spawn() from an actor) ----
+  void begin(Strategy& strategy, std::uint64_t seed);
+  template <class Fn>
+  ActorId spawn(std::string name, Ctx ctx, Fn&& body);
+  // Runs every actor to its end (or abandons them on a fatal verdict) and reclaims them.
+  Outcome finish();
+
+  // ---- from inside actors ----
+  void point(const void* obj, Access access);
+  void block(const void* obj, const char* what);
+  void wake(const void* obj);  // every actor blocked on obj becomes runnable
+  std::uint64_t draw(std::uint64_t bound);
+  // Ends the execution with a verdict: unwinds every actor (throws Unwind in the caller).
+  [[noreturn]] void abandon(Outcome::Kind kind, std::string detail);
+  // Abandon from outside any actor step (e.g. an observer decides mid-run); takes effect at
+  // the next scheduling point of every actor.
+  void request_abandon(Outcome::Kind kind, std::string detail);
+
+  ActorId self() const { return cur_; }
+  Ctx ctx() const { return actors_[cur_]->ctx; }
+  Ctx ctx_of(ActorId id) const { return actors_[id]->ctx; }
+  const std::string& name(ActorId id) const { return actors_[id]->name; }
+  std::size_t actor_count() const { return count_; }
+  bool abandoning() const { return aborting_; }
+  const ExecutionStats& stats() const { return stats_; }
+  const SchedulerOptions& options() const { return opts_; }
+  const StackPool& stacks() const { return stacks_; }
+
+ private:
+  friend class FiberAlgorithm;
+  enum class State : std::uint8_t { Ready, Blocked, Done };
+  struct Actor {
+    boost::fibers::fiber fiber;
+    boost::fibers::context* fctx = nullptr;
+    std::string name;
+    Ctx ctx = Ctx::Process;
+    State state = State::Ready;
+    const void* blocked_on = nullptr;
+    const char* wait_what = "";
+  };
+
+  template <class Fn>
+  void run_actor(ActorId id, Fn& body);
+  void actor_ended(ActorId id) noexcept;
+  void actor_failed(const char* what) noexcept;
+  std::size_t collect_runnable();
+  ActorId choose(bool current_runnable);
+  void switch_to(ActorId next);
+  void resumed();
+  [[noreturn]] void unwind();
+  std::string describe_deadlock() const;
+  // FiberAlgorithm hooks
+  void on_awakened(boost::fibers::context* c) noexcept;
+  boost::fibers::context* on_pick_next() noexcept;
+
+  SchedulerOptions opts_;
+  StackPool stacks_;
+  FiberAlgorithm* algo_ = nullptr;
+  Strategy* strategy_ = nullptr;
+  std::vector<std::unique_ptr<Actor>> actors_;  // stable addresses; reused across executions
+  std::size_t count_ = 0;
+  std::size_t live_ = 0;
+  std::vector<ActorId> runnable_;
+  std::vector<PendingOp> pending_;
+  ActorId cur_ = kNoActor;
+  ActorId registering_ = kNoActor;
+  ActorId next_ = kNoActor;  // chosen at a point, handed to Boost by pick_next
+  bool in_execution_ = false;
+  bool aborting_ = false;
+  Outcome outcome_;
+  ExecutionStats stats_;
+  static thread_local Scheduler* tl_current_;
+};
+
+template <class Fn>
+void Scheduler::run_actor(ActorId id, Fn& body) {
+  if (!aborting_) {
+    try {
+      body();
+    } catch (const Unwind&) {
+    } catch (const std::exception& e) {
+      actor_failed(e.what());
+    } catch (...) {
+      actor_failed("unknown exception");
+    }
+  }
+  actor_ended(id);
+}
+
+template <class Fn>
+ActorId Scheduler::spawn(std::string name, Ctx ctx, Fn&& body) {
+  const auto id = static_cast<ActorId>(count_);
+  if (count_ == actors_.size()) actors_.push_back(std::make_unique<Actor>());
+  Actor& a = *actors_[count_++];
+  a.name = std::move(name);
+  a.ctx = ctx;
+  a.state = State::Ready;
+  a.blocked_on = nullptr;
+  a.fctx = nullptr;
+  if (pending_.size() < count_) pending_.resize(count_);
+  pending_[id] = {};
+  ++live_;
+  ++stats_.actors;
+  registering_ = id;  // the new fiber's context reaches on_awakened() during construction
+  a.fiber = boost::fibers::fiber(std::allocator_arg, PooledStack(stacks_),
+                                 [this, id, fn = std::forward<Fn>(body)]() mutable {
+                                   run_actor(id, fn);
+                                 });
+  registering_ = kNoActor;
+  return id;
+}
+
+}  // namespace dc::sched

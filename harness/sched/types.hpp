@@ -1,0 +1,32 @@
+// Vocabulary shared by the scheduler, the strategies and the kernel primitives.
+#pragma once
+#include <cstdint>
+#include <span>
+
+namespace dc::sched {
+
+using ActorId = std::uint16_t;
+inline constexpr ActorId kNoActor = 0xffff;
+
+// Execution context of an actor, as the kernel sees it.
+enum class Ctx : std::uint8_t { Process, Interrupt };
+
+// What the actor is about to do at a scheduling point. Strategies that reason about
+// dependence (sleep sets, DPOR) use it; the others ignore it.
+enum class Access : std::uint8_t { Read, Write, None };
+
+struct PendingOp {
+  const void* obj = nullptr;  // the object the next step touches (lock, atomic, dio, ...)
+  Access access = Access::None;
+};
+
+// One question the scheduler asks a strategy: which of these runnable actors runs next.
+struct PickRequest {
+  std::span<const ActorId> runnable;  // ascending actor ids, never empty, size >= 2
+  ActorId current;                    // the actor that reached the point, or kNoActor
+  bool current_runnable;              // true at a preemption point, false when it blocked/ended
+  std::span<const PendingOp> pending; // indexed by actor id: each actor's next step
+  std::uint64_t step;                 // index of this decision within the execution
+};
+
+}  // namespace dc::sched

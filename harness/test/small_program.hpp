@@ -1,0 +1,47 @@
+// Test fixture: runs a small multi-actor program under the scheduler with the kernel
+// layer (trace, slab, faults) installed, and returns what happened.
+#pragma once
+#include <functional>
+
+#include "harness/sched/recorder.hpp"
+#include "harness/sched/scheduler.hpp"
+#include "impl/kernel/fault.hpp"
+#include "impl/kernel/ktrace.hpp"
+#include "impl/kernel/slab.hpp"
+
+namespace dc::test {
+
+struct RunResult {
+  sched::Outcome outcome;
+  sched::Schedule schedule;
+  model::Trace trace;
+  std::uint64_t hash = 0;
+  std::size_t findings = 0;
+};
+
+// `setup` spawns the actors (it runs in the main context before any actor runs).
+inline RunResult run_program(sched::Scheduler& s, sched::Strategy& strategy, std::uint64_t seed,
+                             const std::function<void(sched::Scheduler&)>& setup,
+                             bool leaks = true) {
+  RunResult r;
+  sched::Recorder rec(strategy);
+  kern::Tracer tracer(&r.trace);
+  kern::Slab slab;
+  kern::FaultInjector faults;
+  kern::Tracer::install(&tracer);
+  kern::Slab::install(&slab);
+  kern::FaultInjector::install(&faults);
+  s.begin(rec, seed);
+  setup(s);
+  r.outcome = s.finish();
+  slab.end_execution(leaks && r.outcome.ok());
+  r.schedule = rec.schedule();
+  r.hash = model::trace_hash(r.trace);
+  r.findings = tracer.findings();
+  kern::Tracer::install(nullptr);
+  kern::Slab::install(nullptr);
+  kern::FaultInjector::install(nullptr);
+  return r;
+}
+
+}  // namespace dc::test

@@ -1,0 +1,26 @@
+#include "impl/kernel/fault.hpp"
+
+namespace dc::kern {
+
+thread_local FaultInjector* FaultInjector::tl_current_ = nullptr;
+
+bool FaultInjector::fail_alloc(const char* cache) {
+  if (plan_.empty()) return false;
+  std::uint32_t n = 0;
+  for (auto& [site, count] : counts_)
+    if (site == cache) n = ++count;
+  if (n == 0) counts_.emplace_back(cache, n = 1);
+  for (const Fault& f : plan_)
+    if (f.kind == Fault::Kind::AllocFail && f.nth == n && f.site == cache) return true;
+  return false;
+}
+
+bool FaultInjector::fail_bio() {
+  if (plan_.empty()) return false;
+  const std::uint32_t n = ++bios_;
+  for (const Fault& f : plan_)
+    if (f.kind == Fault::Kind::BioError && f.nth == n) return true;
+  return false;
+}
+
+}  // namespace dc::kern

@@ -1,0 +1,38 @@
+// Injected faults of one execution: "fail the n-th allocation from cache X", "the n-th bio
+// completes with -EIO". Counted per execution, so a fault plan is deterministic.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dc::kern {
+
+struct Fault {
+  enum class Kind : std::uint8_t { AllocFail, BioError };
+  Kind kind;
+  std::string site;     // AllocFail: cache name ("dio", "io_end", "ioend", "workqueue", "kiocb")
+  std::uint32_t nth;    // 1-based occurrence that fails
+  friend bool operator==(const Fault&, const Fault&) = default;
+};
+
+class FaultInjector {
+ public:
+  void reset(std::vector<Fault> plan) {
+    plan_ = std::move(plan);
+    counts_.clear();
+    bios_ = 0;
+  }
+  bool fail_alloc(const char* cache);
+  bool fail_bio();  // called once per bio completion, in completion order
+
+  static FaultInjector* current() { return tl_current_; }
+  static void install(FaultInjector* f) { tl_current_ = f; }
+
+ private:
+  std::vector<Fault> plan_;
+  std::vector<std::pair<std::string, std::uint32_t>> counts_;
+  std::uint32_t bios_ = 0;
+  static thread_local FaultInjector* tl_current_;
+};
+
+}  // namespace dc::kern

@@ -1,0 +1,40 @@
+// The bridge from kernel-style code to the deterministic scheduler: the current actor, its
+// context, scheduling points, and the checks every primitive shares (might_sleep, BUG).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "harness/sched/scheduler.hpp"
+#include "impl/kernel/ktrace.hpp"
+
+namespace dc::kern {
+
+using sched::Access;
+using sched::ActorId;
+using sched::Ctx;
+
+inline sched::Scheduler& scheduler() { return sched::Scheduler::current(); }
+inline ActorId current_actor() { return scheduler().self(); }
+inline bool in_interrupt() { return scheduler().ctx() == Ctx::Interrupt; }
+
+// A scheduling point before a step that touches `obj`.
+inline void sched_point(const void* obj, Access a = Access::Write) { scheduler().point(obj, a); }
+
+// Every primitive that may sleep calls this first. In interrupt context it is a finding
+// ("BUG: sleeping function called from invalid context"), reported and then carried on
+// from, as the kernel does.
+void might_sleep(const char* what);
+
+// A kernel BUG()/BUG_ON(): reported as a finding, then the execution is abandoned.
+[[noreturn]] void BUG(const std::string& what);
+inline void BUG_ON(bool cond, const char* what) {
+  if (cond) BUG(what);
+}
+// WARN_ON(): reported as a finding, execution continues.
+void WARN(const std::string& what);
+inline bool WARN_ON(bool cond, const char* what) {
+  if (cond) WARN(what);
+  return cond;
+}
+
+}  // namespace dc::kern

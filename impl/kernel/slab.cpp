@@ -1,0 +1,61 @@
+#include "impl/kernel/slab.hpp"
+
+#include <fmt/format.h>
+
+namespace dc::kern {
+
+thread_local Slab* Slab::tl_current_ = nullptr;
+
+Slab::Record* Slab::find(const void* p) {
+  for (auto it = records_.rbegin(); it != records_.rend(); ++it)
+    if (it->ptr == p) return &*it;
+  return nullptr;
+}
+const Slab::Record* Slab::find(const void* p) const {
+  return const_cast<Slab*>(this)->find(p);
+}
+
+void Slab::free(const void* p, const char* type) {
+  Record* r = find(p);
+  if (!r) BUG(fmt::format("kfree of {} that was never allocated", type));
+  if (r->freed) {
+    ktrace_finding(model::EvKind::DoubleFree, r->id, fmt::format("{} #{} freed twice", r->type, r->id));
+    return;
+  }
+  r->freed = true;
+}
+
+void Slab::check(const void* p, const char* what) {
+  Record* r = find(p);
+  if (!r || !r->freed || r->reported) return;
+  r->reported = true;
+  ktrace_finding(model::EvKind::UseAfterFree, r->id,
+                 fmt::format("{}: {} #{} used after it was freed", what, r->type, r->id));
+}
+
+model::ObjId Slab::id_of(const void* p) const {
+  const Record* r = find(p);
+  return r ? r->id : 0;
+}
+
+bool Slab::is_live(const void* p) const {
+  const Record* r = find(p);
+  return r && !r->freed;
+}
+
+std::size_t Slab::live_count() const {
+  std::size_t n = 0;
+  for (const Record& r : records_) n += !r.freed;
+  return n;
+}
+
+void Slab::end_execution(bool report_leaks) {
+  for (Record& r : records_) {
+    if (!r.freed && report_leaks)
+      ktrace_finding(model::EvKind::Leak, r.id, fmt::format("{} #{} never freed", r.type, r.id));
+    r.destroy(r.ptr);
+  }
+  records_.clear();
+}
+
+}  // namespace dc::kern

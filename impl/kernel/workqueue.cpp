@@ -1,0 +1,101 @@
+#include "impl/kernel/workqueue.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "impl/kernel/slab.hpp"
+
+namespace dc::kern {
+namespace {
+
+thread_local int tl_concurrency = 1;
+
+void worker_thread(workqueue_struct* wq) {
+  for (;;) {
+    wait_event(&wq->more_work, [wq] { return !wq->worklist.empty() || wq->dying; },
+               "worker idle");
+    if (wq->worklist.empty()) break;  // dying and nothing left
+    // Any pending item may be taken next: no FIFO assumption.
+    const auto pick = scheduler().draw(wq->worklist.size());
+    work_struct* w = wq->worklist[pick];
+    wq->worklist.erase(wq->worklist.begin() + static_cast<std::ptrdiff_t>(pick));
+    w->pending = false;
+    ++wq->running;
+    ktrace(model::EvKind::WorkStart, w->id, wq->id);
+    const model::ObjId wid = w->id;
+    w->func(w);  // may free the memory holding w
+    ktrace(model::EvKind::WorkDone, wid, wq->id);
+    sched_point(&wq->idle);
+    --wq->running;
+    wake_up_all(&wq->idle);
+  }
+  sched_point(&wq->idle);
+  --wq->workers_alive;
+  wake_up_all(&wq->idle);
+}
+
+}  // namespace
+
+void set_workqueue_concurrency(int n) { tl_concurrency = n < 1 ? 1 : n; }
+int workqueue_concurrency() { return tl_concurrency; }
+
+workqueue_struct* alloc_workqueue(const std::string& name, unsigned flags, int max_active) {
+  might_sleep("alloc_workqueue");
+  auto* wq = kzalloc<workqueue_struct>("workqueue", GFP_KERNEL);
+  if (!wq) return nullptr;
+  wq->name = name;
+  wq->flags = flags;
+  wq->id = kobj_of(wq);
+  init_waitqueue_head(&wq->more_work);
+  init_waitqueue_head(&wq->idle);
+  wq->workers = max_active <= 0 ? tl_concurrency : std::min(max_active, tl_concurrency);
+  ktrace(model::EvKind::WqAlloc, wq->id, wq->workers);
+  for (int i = 0; i < wq->workers; ++i) {
+    ++wq->workers_alive;
+    wq->worker_ids.push_back(scheduler().spawn(fmt::format("kworker/{}:{}", name, i),
+                                               Ctx::Process, [wq] { worker_thread(wq); }));
+  }
+  return wq;
+}
+
+bool queue_work(workqueue_struct* wq, work_struct* work) {
+  if (!wq) BUG("queue_work on a NULL workqueue");
+  sched_point(wq);
+  kasan_check(wq, "queue_work");
+  if (wq->dying || (wq->draining && !current_is_worker_of(wq)))
+    WARN(fmt::format("queue_work on workqueue {} while it is being destroyed", wq->name));
+  if (work->pending) return false;
+  work->pending = true;
+  wq->worklist.push_back(work);
+  ktrace(model::EvKind::WorkQueued, work->id, wq->id);
+  wake_up(&wq->more_work);
+  return true;
+}
+
+void flush_workqueue(workqueue_struct* wq) {
+  if (current_is_worker_of(wq)) BUG("flush_workqueue from a worker of the same queue");
+  wait_event(&wq->idle, [wq] { return wq->worklist.empty() && wq->running == 0; },
+             "flush_workqueue");
+}
+
+void destroy_workqueue(workqueue_struct* wq) {
+  might_sleep("destroy_workqueue");
+  kasan_check(wq, "destroy_workqueue");
+  sched_point(wq);
+  wq->draining = true;  // drain_workqueue: only chained queueing allowed from here on
+  flush_workqueue(wq);
+  sched_point(wq);
+  wq->dying = true;
+  wake_up_all(&wq->more_work);
+  wait_event(&wq->idle, [wq] { return wq->workers_alive == 0; }, "destroy_workqueue");
+  ktrace(model::EvKind::WqDestroy, wq->id);
+  kfree(wq, "workqueue");
+}
+
+bool current_is_worker_of(const workqueue_struct* wq) {
+  const ActorId me = current_actor();
+  return std::find(wq->worker_ids.begin(), wq->worker_ids.end(), me) != wq->worker_ids.end();
+}
+
+}  // namespace dc::kern

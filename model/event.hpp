@@ -1,0 +1,118 @@
+// The events the engine emits and the model consumes: the whole interface between impl/
+// and model/. An event says who did what (actor, its context), to which object (a stable
+// per-execution id, never an address), for which workload operation, with a small
+// kind-specific payload documented next to each kind.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dc::model {
+
+using ObjId = std::uint32_t;  // 0 = none; assigned in allocation order, so stable per run
+inline constexpr std::uint32_t kNoOp = 0xffffffffu;
+
+// X-macro: name, payload meaning (a, b, c). Keep the list greppable: it is the vocabulary.
+#define DC_EVENT_KINDS(X)                                                                  \
+  /* user-visible operations (workload op ids in `op`) */                                  \
+  X(OpBegin, "a=OpKind")                                                                   \
+  X(OpEnd, "a=result (bytes or -errno); for io_submit the submit return")                  \
+  X(AioReaped, "io_getevents handed event of op `op` to userspace: a=res")                 \
+  X(ReadData, "read of op `op` returned data: a=offset b=len, data slice = write id per sector") \
+  /* generic direct I/O (fs/direct-io.c); obj = dio */                                     \
+  X(DioSubmit, "a=offset b=len c=1 write/0 read")                                          \
+  X(DioIsAsync, "a=is_async")                                                              \
+  X(DioQueued, "submitter returns -EIOCBQUEUED")                                           \
+  X(DeferSet, "dio->defer_completion became true")                                         \
+  X(BioSubmit, "obj=bio a=first sector b=nsectors c=dio")                                  \
+  X(BioEnd, "obj=bio a=0 ok/-EIO c=dio (context tells IRQ)")                               \
+  X(DropRefcount, "a=remaining refcount c=dio")                                            \
+  X(DioComplete, "a=ret passed in b=is_async")                                             \
+  X(EndIo, "a=offset b=size")                                                              \
+  X(DioFree, "")                                                                           \
+  X(WorkQueued, "obj=work item a=workqueue id")                                            \
+  X(WorkStart, "obj=work item a=workqueue id")                                             \
+  X(WorkDone, "obj=work item a=workqueue id")                                              \
+  /* VFS inode */                                                                          \
+  X(InodeDioInc, "a=new i_dio_count")                                                      \
+  X(InodeDioDone, "a=new i_dio_count")                                                     \
+  X(InodeDioWaitBegin, "")                                                                 \
+  X(InodeDioWaitEnd, "")                                                                   \
+  X(SizeUpdate, "in-core i_size: a=old b=new")                                             \
+  X(DiskSizeUpdate, "on-disk size (journalled): a=old b=new")                              \
+  X(SyncStart, "generic_write_sync / fsync: a=start b=end (inclusive)")                    \
+  X(SyncDone, "a=err")                                                                     \
+  X(Truncate, "a=old size b=new size")                                                     \
+  /* extents */                                                                            \
+  X(ExtentMap, "extent state change: a=first block b=nblocks c=new state (ExtentState)")   \
+  X(ConvertStart, "unwritten->written conversion: a=offset b=len")                         \
+  X(ConvertDone, "a=offset b=len c=err")                                                   \
+  /* AIO core; obj = kiocb */                                                              \
+  X(AioComplete, "a=res b=res2")                                                           \
+  X(KiocbFree, "")                                                                         \
+  /* ext4 io_end / XFS ioend; obj = io_end */                                              \
+  X(IoEndAlloc, "")                                                                        \
+  X(IoEndGet, "a=new count")                                                               \
+  X(IoEndPut, "a=new count")                                                               \
+  X(IoEndFree, "")                                                                         \
+  X(IoEndUnwritten, "a=1 set / 0 clear")                                                   \
+  /* workqueues; obj = workqueue */                                                        \
+  X(WqAlloc, "a=max_active")                                                               \
+  X(WqPublish, "s_dio_done_wq became this queue")                                          \
+  X(WqDestroy, "")                                                                         \
+  /* block device and journal */                                                           \
+  X(DevWrite, "data reached the volatile cache: a=first sector b=nsectors c=write id")     \
+  X(DevFlush, "cache flushed: everything written so far is durable")                       \
+  X(JournalCommit, "a=transaction id: its metadata is durable")                            \
+  X(Crash, "power cut: only durable state survives")                                       \
+  /* kernel primitives (obj = lock/atomic/queue) */                                        \
+  X(Lock, "")                                                                              \
+  X(Unlock, "")                                                                            \
+  X(AtomicOp, "a=new value")                                                               \
+  X(Sleep, "the actor blocks: obj = what it waits on")                                     \
+  /* findings raised by the kernel layer itself */                                         \
+  X(MightSleep, "sleeping primitive called in interrupt context")                          \
+  X(UseAfterFree, "obj freed earlier")                                                     \
+  X(DoubleFree, "")                                                                        \
+  X(Leak, "allocation alive at the end of the execution")                                  \
+  X(KernelBug, "BUG_ON fired")                                                             \
+  X(KernelWarn, "WARN_ON fired")
+
+enum class EvKind : std::uint8_t {
+#define DC_X(name, doc) name,
+  DC_EVENT_KINDS(DC_X)
+#undef DC_X
+};
+
+std::string_view to_string(EvKind k);
+
+enum class ExtentState : std::uint8_t { Hole, Unwritten, Written };
+
+struct Event {
+  EvKind kind;
+  std::uint8_t ctx;       // sched::Ctx: 0 process, 1 interrupt
+  std::uint16_t actor;    // sched::ActorId
+  ObjId obj = 0;
+  std::uint32_t op = kNoOp;
+  std::int64_t a = 0, b = 0, c = 0;
+  std::uint32_t data = 0, ndata = 0;  // slice of Trace::data
+  std::uint32_t note = 0;             // index into Trace::notes + 1, 0 = none
+};
+
+// The event stream of one execution.
+struct Trace {
+  std::vector<Event> events;
+  std::vector<std::uint32_t> data;  // read results etc., sliced by events
+  std::vector<std::string> notes;   // free text for findings (what, where)
+  void clear() {
+    events.clear();
+    data.clear();
+    notes.clear();
+  }
+};
+
+// FNV-1a over the events in a fixed field order: equal traces, equal hashes, any process.
+std::uint64_t trace_hash(const Trace& t);
+
+}  // namespace dc::model
