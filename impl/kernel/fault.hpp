@@ -5,15 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "model/fault.hpp"
+
 namespace dc::kern {
 
-struct Fault {
-  enum class Kind : std::uint8_t { AllocFail, BioError };
-  Kind kind;
-  std::string site;     // AllocFail: cache name ("dio", "io_end", "ioend", "workqueue", "kiocb")
-  std::uint32_t nth;    // 1-based occurrence that fails
-  friend bool operator==(const Fault&, const Fault&) = default;
-};
+using model::Fault;
 
 class FaultInjector {
  public:

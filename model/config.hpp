@@ -1,0 +1,33 @@
+// The simulated machine: which kernel, which filesystem, which deviations and faults.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/fault.hpp"
+
+namespace dc::model {
+
+enum class Kernel : std::uint8_t { V3_11, V7b7a8665, V3_12, V3_12_fixed };
+enum class Fs : std::uint8_t { Ext4, Xfs };
+
+struct Config {
+  Kernel kernel = Kernel::V3_12_fixed;
+  Fs fs = Fs::Ext4;
+  std::vector<std::string> mutants;     // catalogue ids (impl/mutants), all off by default
+  std::vector<Fault> faults;          // injected faults
+  int wq_concurrency = 2;               // workers per workqueue
+  bool dioread_nolock = false;          // ext4 mount option (enables unlocked overwrite DIO)
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+const char* to_string(Kernel k);
+const char* to_string(Fs f);
+// Parsers return false on unknown names (callers turn that into a one-line error).
+bool parse_kernel(const std::string& s, Kernel& out);
+bool parse_fs(const std::string& s, Fs& out);
+inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
+                                         Kernel::V3_12_fixed};
+inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
+
+}  // namespace dc::model
