@@ -79,6 +79,37 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(KernelBug, "BUG_ON fired")                                                             \
   X(KernelWarn, "WARN_ON fired")
 
+// Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
+// the one-line docs above were ambiguous. Additive: no existing meaning changes.
+//  - `op` of every event about a dio, bio, kiocb, io_end, conversion or sync is the workload
+//    op of that I/O, also when an interrupt or worker actor emits it (pass it explicitly).
+//  - OpEnd of AioWrite/AioRead is the io_submit return: 1 = accepted (then exactly one
+//    AioComplete and one AioReaped follow), < 0 = rejected (then none).
+//  - AioComplete: obj = kiocb, op = the iocb's workload op, a = res.
+//  - AioReaped of one io_getevents call lie between that GetEvents op's OpBegin and OpEnd.
+//  - ReadData: one per successful read op (sync reads before their OpEnd; AIO reads at
+//    completion or reap), a = offset, b = bytes returned (== the result); the data slice has
+//    one write id per file sector overlapping [a, a+b), starting at sector a / sector_size.
+//  - DioSubmit: obj = dio, emitted once right after the dio is allocated; it binds dio -> op.
+//  - DropRefcount: emitted at EVERY dio refcount decrement (submitter's drop_refcount and each
+//    bio completion), a = new value, c = dio. dio_complete must follow the drop that hit 0,
+//    by the same actor, or by a worker after that actor queued work.
+//  - DioQueued: obj = dio, only when the submitter really returns -EIOCBQUEUED (after its
+//    drop_refcount returned nonzero), not at the queue decision.
+//  - DioComplete: obj = dio, a = ret passed in, b = is_async; EndIo / DeferSet / DioFree:
+//    obj = dio.
+//  - InodeDioInc/Done/WaitBegin/WaitEnd: one file per workload, obj not used. WaitEnd is
+//    emitted in the same atomic step in which inode_dio_wait observed i_dio_count == 0.
+//  - ConvertStart/ConvertDone: a ConvertDone closes the latest open ConvertStart of the
+//    same actor; op = the write whose extents are converted (kNoOp for buffered writeback).
+//  - SyncStart/SyncDone: a SyncDone closes the latest open SyncStart of the same actor.
+//  - IoEndAlloc: op = the write the io_end belongs to (count starts at 1).
+//  - WqAlloc: b = 1 for a dio completion queue (sb_init_dio_done_wq); a queue allocated
+//    while a direct write op is current is treated as one too.
+//  - ExtentMap: a, b in file blocks (Workload::block_size), c = ExtentState.
+//  - Crash: a = durable i_size; data slice = the write id each file sector reads after
+//    remount, sector i at index i (sectors past the slice read as zeros).
+//  - Everything from the first Crash on is judged only by the durability check.
 enum class EvKind : std::uint8_t {
 #define DC_X(name, doc) name,
   DC_EVENT_KINDS(DC_X)

@@ -1,0 +1,188 @@
+#include "model/checker.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "model/facts.hpp"
+
+namespace dc::model {
+namespace detail {
+
+std::size_t OpFacts::reported() const { return is_aio() ? reaped : end; }
+std::int64_t OpFacts::reported_res() const { return is_aio() ? reaped_res : end_res; }
+bool OpFacts::is_aio() const {
+  return op->kind == OpKind::AioWrite || op->kind == OpKind::AioRead;
+}
+bool OpFacts::is_direct() const {
+  return is_aio() || op->kind == OpKind::PWrite || op->kind == OpKind::PRead;
+}
+
+const OpFacts* Facts::op(std::uint32_t id) const {
+  auto it = ops.find(id);
+  return it == ops.end() ? nullptr : &it->second;
+}
+
+std::string Facts::note(const Event& e) const {
+  if (e.note == 0 || e.note > t->notes.size()) return std::string(to_string(e.kind));
+  return t->notes[e.note - 1];
+}
+
+bool Facts::dio_failed(const OpFacts& o, std::size_t before) const {
+  if (o.dios.empty()) return false;
+  const std::size_t lim = std::min(before, n());
+  for (std::size_t i = 0; i < lim; ++i) {
+    const Event& e = t->events[i];
+    if (e.kind != EvKind::BioEnd || e.a >= 0) continue;
+    if (std::find(o.dios.begin(), o.dios.end(), static_cast<ObjId>(e.c)) != o.dios.end())
+      return true;
+  }
+  return false;
+}
+
+bool Facts::dsync_write(const Op& op) const {
+  if (!is_write(op.kind)) return false;
+  if (op.dsync || w->inode_sync) return true;
+  // O_DSYNC / O_SYNC are flags of the O_DIRECT fd only.
+  return (w->o_dsync || w->o_sync) && op.kind != OpKind::BufWrite;
+}
+
+Facts build_facts(const Workload& w, const Trace& t) {
+  Facts f;
+  f.w = &w;
+  f.t = &t;
+  for (std::size_t ti = 0; ti < w.tasks.size(); ++ti)
+    for (const Op& op : w.tasks[ti].ops) {
+      OpFacts o;
+      o.op = &op;
+      o.task = ti;
+      f.ops.emplace(op.id, o);
+    }
+  for (std::size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    auto it = f.ops.find(e.op);
+    OpFacts* o = it == f.ops.end() ? nullptr : &it->second;
+    switch (e.kind) {
+      case EvKind::OpBegin:
+        if (o && o->begin == kNever) o->begin = i;
+        break;
+      case EvKind::OpEnd:
+        if (o && o->end == kNever) o->end = i, o->end_res = e.a;
+        break;
+      case EvKind::AioReaped:
+        if (o && o->reaped == kNever) o->reaped = i, o->reaped_res = e.a;
+        break;
+      case EvKind::DioSubmit:
+        if (!f.dio_op.contains(e.obj)) {
+          f.dio_op[e.obj] = e.op;
+          if (o) o->dios.push_back(e.obj);
+        }
+        break;
+      case EvKind::Crash:
+        if (f.crash == kNever) f.crash = i;
+        break;
+      default:
+        break;
+    }
+  }
+  return f;
+}
+
+std::string value_name(std::uint32_t v) {
+  if (v == kInitialData) return "initial-data";
+  if (v == kZero) return "zeros";
+  if (v == kForeign) return "foreign-data";
+  return fmt::format("data-of-op-{}", v - 1);
+}
+
+std::string op_name(const Facts& f, std::uint32_t op) {
+  const OpFacts* o = f.op(op);
+  if (!o) return fmt::format("op {}", op);
+  return fmt::format("op {} ({} off={} len={})", op, to_string(o->op->kind), o->op->offset,
+                     o->op->len);
+}
+
+}  // namespace detail
+
+namespace {
+void sort_by_event(std::vector<Violation>& v) {
+  std::stable_sort(v.begin(), v.end(),
+                   [](const Violation& x, const Violation& y) { return x.event < y.event; });
+}
+}  // namespace
+
+std::vector<Violation> check_observable(const Workload& w, const Trace& t) {
+  const detail::Facts f = detail::build_facts(w, t);
+  std::vector<Violation> out;
+  detail::check_observable_family(f, out);
+  sort_by_event(out);
+  return out;
+}
+
+std::vector<Violation> check_protocol(const Workload& w, const Config& c, const Trace& t) {
+  const detail::Facts f = detail::build_facts(w, t);
+  std::vector<Violation> out;
+  detail::check_context(f, out);
+  detail::check_completion(f, c, out);
+  detail::check_dio_count(f, out);
+  detail::check_conversion(f, out);
+  detail::check_workqueue(f, out);
+  detail::check_io_end(f, out);
+  detail::check_durability(f, out);
+  sort_by_event(out);
+  return out;
+}
+
+std::vector<Violation> check(const Workload& w, const Config& c, const Trace& t) {
+  std::vector<Violation> out = check_observable(w, t);
+  std::vector<Violation> p = check_protocol(w, c, t);
+  out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> properties() {
+  namespace p = detail::prop;
+  return {
+      {p::kReadAllowed,
+       "every sector a read returns holds a value the model allows (newest completed write, an "
+       "overlapping write, or zeros where nothing was written)"},
+      {p::kReadForeign, "no read ever returns stale data of another file (kForeign)"},
+      {p::kReadShape, "ReadData matches its read op: offset, length == result, one id per sector"},
+      {p::kOpResult,
+       "each reported result is the one the model computes (bytes, short read at EOF, -EINVAL, "
+       "-EIO after a failed bio)"},
+      {p::kReapedOnce, "each submitted iocb is reaped exactly once, never a rejected one"},
+      {p::kGetEvents, "io_getevents returns the number of events it handed to userspace"},
+      {p::kInv1, "exactly one aio_complete per async kiocb, never for sync kiocbs from DIO"},
+      {p::kInv2,
+       "dio_complete once per dio, by the context that dropped the last reference; dio freed "
+       "once, never used after"},
+      {p::kInv3, "i_dio_count never negative, changes by one, 0 at quiescence"},
+      {p::kInv4, "when inode_dio_wait returns no DIO conversion is pending or running"},
+      {p::kInv5, "a write's completion is reported only after its blocks are no longer unwritten"},
+      {p::kInv6,
+       "nothing that may sleep runs in interrupt context (conversion, sync, workqueue "
+       "create/destroy, might_sleep)"},
+      {p::kInv7, "at most one dio workqueue published per superblock; losers destroyed"},
+      {p::kInv8, "destroyed workqueues were drained and never receive work afterwards"},
+      {p::kInv9, "io_end refcount: +1/-1 steps, freed exactly once at 0 with UNWRITTEN clear"},
+      {p::kInv10,
+       "an O_(D)SYNC AIO write is synced after its data and conversion, before aio_complete"},
+      {p::kInv11,
+       "result precedence: submit error, then -EIO, then bytes; never -EIOCBQUEUED; -ENOMEM only "
+       "with an injected allocation failure"},
+      {p::kInv12, "-EIOCBQUEUED iff the DIO side completes the iocb"},
+      {p::kInv13, "a deferred dio never completes in interrupt context; end_io never converts there"},
+      {p::kUaf, "the kernel layer saw an object used after it was freed"},
+      {p::kDoubleFree, "the kernel layer saw an object freed twice"},
+      {p::kLeak, "an allocation was alive at the end of the execution"},
+      {p::kBug, "a BUG_ON fired"},
+      {p::kWarn, "a WARN_ON fired"},
+      {p::kCrashDurable,
+       "after a crash every reported O_(D)SYNC write and every write covered by a completed "
+       "fsync is durable"},
+      {p::kCrashForeign, "after a crash no sector reads stale foreign data"},
+  };
+}
+
+}  // namespace dc::model

@@ -1,0 +1,168 @@
+// INV-10 (an O_(D)SYNC AIO write is synced after its data and its conversion, before it
+// is completed) and durability after a Crash event.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "model/facts.hpp"
+
+namespace dc::model::detail {
+namespace {
+
+struct SyncWindow {
+  std::size_t start, done;
+  std::int64_t lo, hi;           // inclusive byte range
+  std::set<std::uint32_t> clear;  // dsync AIO ops with no UNWRITTEN block at SyncStart
+};
+
+void check_inv10(const Facts& f, Out& out) {
+  const Trace& t = *f.t;
+  const Workload& w = *f.w;
+  const std::uint64_t bs = w.block_size ? w.block_size : 4096;
+  std::vector<const OpFacts*> dsync;
+  for (const auto& [id, o] : f.ops)
+    if (o.op->kind == OpKind::AioWrite && f.dsync_write(*o.op)) dsync.push_back(&o);
+  if (dsync.empty()) return;
+
+  std::map<std::uint64_t, ExtentState> ext;
+  auto set_range = [&](std::uint64_t off, std::uint64_t len, ExtentState s) {
+    for (std::uint64_t b = off / bs; len && b < (off + len + bs - 1) / bs; ++b) ext[b] = s;
+  };
+  for (const Range& r : w.written) set_range(r.offset, r.len, ExtentState::Written);
+  for (const Range& r : w.preallocated) set_range(r.offset, r.len, ExtentState::Unwritten);
+  auto clear_of = [&](const Op& op) {
+    const std::uint64_t lo = op.offset / bs, hi = (op.offset + op.len + bs - 1) / bs;
+    for (auto it = ext.lower_bound(lo); it != ext.end() && it->first < hi; ++it)
+      if (it->second == ExtentState::Unwritten) return false;
+    return true;
+  };
+
+  std::vector<SyncWindow> windows;
+  std::map<std::uint16_t, std::vector<SyncWindow>> open;
+  std::map<std::uint32_t, std::pair<std::size_t, std::int64_t>> completed;  // op -> (index, res)
+  std::map<ObjId, std::size_t> last_bio_end;
+  for (std::size_t k = 0; k < t.events.size(); ++k) {
+    const Event& e = t.events[k];
+    switch (e.kind) {
+      case EvKind::ExtentMap:
+        for (std::int64_t b = e.a; b < e.a + e.b; ++b)
+          ext[static_cast<std::uint64_t>(b)] = static_cast<ExtentState>(e.c);
+        break;
+      case EvKind::BioEnd:
+        last_bio_end[static_cast<ObjId>(e.c)] = k;
+        break;
+      case EvKind::SyncStart: {
+        SyncWindow s{k, kNever, e.a, e.b, {}};
+        for (const OpFacts* o : dsync)
+          if (clear_of(*o->op)) s.clear.insert(o->op->id);
+        open[e.actor].push_back(std::move(s));
+        break;
+      }
+      case EvKind::SyncDone: {
+        auto it = open.find(e.actor);
+        if (it == open.end() || it->second.empty()) break;
+        SyncWindow s = std::move(it->second.back());
+        it->second.pop_back();
+        s.done = k;
+        if (e.a == 0) windows.push_back(std::move(s));
+        break;
+      }
+      case EvKind::AioComplete:
+        if (!completed.contains(e.op)) completed[e.op] = {k, e.a};
+        break;
+      default:
+        break;
+    }
+  }
+  for (const OpFacts* o : dsync) {
+    auto c = completed.find(o->op->id);
+    if (c == completed.end() || c->second.second <= 0) continue;
+    const auto [at, res] = c->second;
+    std::size_t data_done = 0;
+    for (ObjId d : o->dios)
+      if (auto it = last_bio_end.find(d); it != last_bio_end.end() && it->second < at)
+        data_done = std::max(data_done, it->second);
+    const std::int64_t lo = static_cast<std::int64_t>(o->op->offset);
+    const std::int64_t hi = lo + res - 1;
+    const bool ok = std::any_of(windows.begin(), windows.end(), [&](const SyncWindow& s) {
+      return s.start > data_done && s.done < at && s.lo <= lo && s.hi >= hi &&
+             s.clear.contains(o->op->id);
+    });
+    if (!ok)
+      out.push_back({prop::kInv10, at,
+                     fmt::format("a successful sync of [{}, {}] after the data (event {}) and the "
+                                 "conversion, before aio_complete",
+                                 lo, hi, data_done),
+                     fmt::format("{} completed with res {} without it", op_name(f, o->op->id), res)});
+  }
+}
+
+void check_crash(const Facts& f, Out& out) {
+  if (f.crash == kNever) return;
+  const Trace& t = *f.t;
+  const Workload& w = *f.w;
+  const Event& c = t.events[f.crash];
+  const std::size_t k = f.crash;
+  const std::uint64_t ss = w.sector_size;
+  auto at = [&](std::uint64_t s) -> std::uint32_t {
+    if (s >= c.ndata || c.data + s >= t.data.size()) return kZero;
+    return t.data[c.data + s];
+  };
+  for (std::uint32_t i = 0; i < c.ndata && c.data + i < t.data.size(); ++i)
+    if (t.data[c.data + i] == kForeign) {
+      out.push_back({prop::kCrashForeign, k, "no foreign data after the crash",
+                     fmt::format("sector {} reads foreign data", i)});
+      break;
+    }
+  auto before = [&](std::size_t idx) { return idx != kNever && idx < k; };
+  for (const auto& [id, o] : f.ops) {
+    const Op& op = *o.op;
+    if (!is_write(op.kind) || !before(o.reported()) || o.reported_res() <= 0) continue;
+    bool required = f.dsync_write(op);
+    for (const auto& [fid, fs] : f.ops)
+      required |= fs.op->kind == OpKind::Fsync && before(fs.end) && fs.end_res == 0 &&
+                  fs.begin != kNever && fs.begin > o.reported();
+    if (!required) continue;
+    const std::uint64_t end = op.offset + std::min<std::uint64_t>(op.len, static_cast<std::uint64_t>(o.reported_res()));
+    // Operations that may be ordered after this write (not finished before it began).
+    bool size_may_shrink = false;
+    for (const auto& [yid, y] : f.ops)
+      if (y.op->kind == OpKind::Truncate && before(y.begin) && !(y.end != kNever && y.end < o.begin) &&
+          y.op->len < end)
+        size_may_shrink = true;
+    if (!size_may_shrink && c.a < static_cast<std::int64_t>(end)) {
+      out.push_back({prop::kCrashDurable, k, fmt::format("durable size >= {}", end),
+                     fmt::format("{}: durable size {}", op_name(f, id), c.a)});
+      continue;
+    }
+    for (std::uint64_t s = op.offset / ss; s < (end + ss - 1) / ss; ++s) {
+      const std::uint32_t v = at(s);
+      if (v == write_id_of(op)) continue;
+      bool later = false;
+      for (const auto& [yid, y] : f.ops) {
+        if (yid == id || !before(y.begin)) continue;
+        if (y.reported() != kNever && y.reported() < o.begin) continue;  // ordered before
+        if (y.op->kind == OpKind::Truncate && v == kZero && s * ss >= y.op->len) later = true;
+        if (is_write(y.op->kind) && v == write_id_of(*y.op) && y.op->offset < (s + 1) * ss &&
+            s * ss < y.op->offset + y.op->len)
+          later = true;
+      }
+      if (!later) {
+        out.push_back({prop::kCrashDurable, k,
+                       fmt::format("sector {} holds {} or a later write", s, value_name(write_id_of(op))),
+                       fmt::format("{} reported durable; sector {} reads {}", op_name(f, id), s, value_name(v))});
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void check_durability(const Facts& f, Out& out) {
+  check_inv10(f, out);
+  check_crash(f, out);
+}
+
+}  // namespace dc::model::detail

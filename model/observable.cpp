@@ -1,0 +1,343 @@
+// Observable spec: what userspace may see. Per sector, a read behaves like a regular
+// register whose writes are the workload's writes (their write ids) and truncates (zeros):
+// a read may return the value of any write that overlaps it in real time, or of a write
+// that completed before it started and was not superseded by a write that started after
+// that completion and itself completed before the read started. A write that failed or
+// whose result was never reported may or may not have happened: it never supersedes.
+// The file size is checked by linearizing the size-changing operations (extending writes,
+// truncates, fallocate without KEEP_SIZE) within their real-time intervals.
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "model/facts.hpp"
+
+namespace dc::model::detail {
+namespace {
+
+constexpr std::uint64_t kAllSectors = std::numeric_limits<std::uint64_t>::max();
+
+struct Writer {
+  std::size_t begin, end;  // end == kNever: never reported (overlaps everything after begin)
+  std::uint32_t value;
+  bool strong;                // reported success: supersedes older writes
+  std::uint64_t first, last;  // sectors [first, last)
+};
+
+struct SizeOp {
+  std::size_t begin, end;
+  bool set;  // true: size = v (truncate); false: size = max(size, v)
+  std::uint64_t v;
+  bool optional;  // outcome unknown: may also have had no effect
+};
+
+class Observable {
+ public:
+  Observable(const Facts& f, Out& out) : f_(f), w_(*f.w), out_(out) {
+    limit_ = std::min(f.crash, f.n());
+    build();
+  }
+
+  void run() {
+    check_reads();
+    check_results();
+    check_reaping();
+  }
+
+ private:
+  const Facts& f_;
+  const Workload& w_;
+  Out& out_;
+  std::size_t limit_ = 0;  // events at or after a crash belong to durability.cpp
+  std::vector<Writer> writers_;
+  std::vector<SizeOp> size_ops_;
+
+  std::uint64_t ss() const { return w_.sector_size; }
+  std::uint64_t sec_lo(std::uint64_t byte) const { return byte / ss(); }
+  std::uint64_t sec_hi(std::uint64_t byte) const { return (byte + ss() - 1) / ss(); }
+  bool known(std::size_t idx) const { return idx != kNever && idx < limit_; }
+  void add(const char* prop, std::size_t ev, std::string exp, std::string act) {
+    out_.push_back({prop, ev, std::move(exp), std::move(act)});
+  }
+  bool misaligned(const Op& op) const { return op.offset % ss() != 0 || op.len % ss() != 0; }
+
+  void build() {
+    for (const auto& [id, o] : f_.ops) {
+      if (!known(o.begin)) continue;
+      const Op& op = *o.op;
+      const bool have = known(o.reported());
+      const std::int64_t r = o.reported_res();
+      const std::size_t end = have ? o.reported() : kNever;
+      if (o.is_aio() && known(o.end) && o.end_res < 0) continue;  // io_submit rejected it
+      if (is_write(op.kind)) {
+        if (have && r == kEINVAL && o.is_direct() && misaligned(op)) continue;
+        const std::uint64_t lo = sec_lo(op.offset), hi = sec_hi(op.offset + op.len);
+        if (have && r > 0) {
+          const std::uint64_t done = std::min<std::uint64_t>(static_cast<std::uint64_t>(r), op.len);
+          const std::uint64_t mid = std::min(hi, sec_hi(op.offset + done));
+          writers_.push_back({o.begin, end, write_id_of(op), true, lo, mid});
+          if (mid < hi) writers_.push_back({o.begin, end, write_id_of(op), false, mid, hi});
+          size_ops_.push_back({o.begin, end, false, op.offset + done, false});
+        } else {
+          writers_.push_back({o.begin, end, write_id_of(op), false, lo, hi});
+          if (!have && op.len > 0) size_ops_.push_back({o.begin, end, false, op.offset + op.len, true});
+        }
+      } else if (op.kind == OpKind::Truncate) {
+        const bool ok = have && r == 0;
+        if (have && r < 0) continue;
+        writers_.push_back({o.begin, end, kZero, ok, sec_hi(op.len), kAllSectors});
+        size_ops_.push_back({o.begin, end, true, op.len, !ok});
+      } else if (op.kind == OpKind::Fallocate && !op.keep_size) {
+        if ((have && r < 0) || op.len == 0) continue;  // len 0 is -EINVAL, no effect
+        size_ops_.push_back({o.begin, end, false, op.offset + op.len, !have});
+      }
+    }
+  }
+
+  static bool overlaps(std::uint64_t s, std::uint64_t ss, const Range& r) {
+    return r.len > 0 && r.offset < (s + 1) * ss && s * ss < r.offset + r.len;
+  }
+
+  std::uint32_t initial_value(std::uint64_t s) const {
+    for (const Range& r : w_.preallocated)
+      if (overlaps(s, ss(), r)) return kZero;  // an unwritten extent reads as zeros
+    if (s * ss() >= w_.initial_size) return kZero;
+    for (const Range& r : w_.written)
+      if (overlaps(s, ss(), r)) return kInitialData;
+    return kZero;
+  }
+
+  // Values sector `s` may hold for a read running over [rb, re].
+  std::vector<std::uint32_t> allowed(std::uint64_t s, std::size_t rb, std::size_t re) const {
+    std::vector<const Writer*> ws;
+    for (const Writer& w : writers_)
+      if (w.first <= s && s < w.last) ws.push_back(&w);
+    auto done_before = [](std::size_t end, std::size_t t) { return end != kNever && end < t; };
+    std::vector<std::uint32_t> vals;
+    const bool init_superseded = std::any_of(ws.begin(), ws.end(), [&](const Writer* w) {
+      return w->strong && done_before(w->end, rb);
+    });
+    if (!init_superseded) vals.push_back(initial_value(s));
+    for (const Writer* w : ws) {
+      if (w->begin >= re) continue;
+      const bool superseded = std::any_of(ws.begin(), ws.end(), [&](const Writer* w2) {
+        return w2->strong && done_before(w->end, w2->begin) && done_before(w2->end, rb);
+      });
+      if (!superseded) vals.push_back(w->value);
+    }
+    std::sort(vals.begin(), vals.end());
+    vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
+    return vals;
+  }
+
+  // The sizes a reader running over [rb, re] may observe; nullopt when too many concurrent
+  // size changes to enumerate (the size check is then skipped).
+  std::optional<std::set<std::uint64_t>> possible_sizes(std::size_t rb, std::size_t re) const {
+    std::vector<const SizeOp*> rel;
+    for (const SizeOp& s : size_ops_)
+      if (s.begin < re) rel.push_back(&s);
+    const std::size_t n = rel.size();
+    if (n > 20) return std::nullopt;
+    std::uint32_t req = 0;
+    std::vector<std::uint32_t> pred(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (rel[i]->end != kNever && rel[i]->end < rb) req |= 1u << i;
+      for (std::size_t j = 0; j < n; ++j)
+        if (rel[j]->end != kNever && rel[j]->end < rel[i]->begin) pred[i] |= 1u << j;
+    }
+    std::set<std::uint64_t> result;
+    std::map<std::uint32_t, std::set<std::uint64_t>> level{{0u, {w_.initial_size}}};
+    std::size_t states = 0;
+    for (std::size_t k = 0; k <= n && !level.empty(); ++k) {
+      std::map<std::uint32_t, std::set<std::uint64_t>> next;
+      for (const auto& [mask, sizes] : level) {
+        if ((mask & req) == req) result.insert(sizes.begin(), sizes.end());
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint32_t bit = 1u << i;
+          if ((mask & bit) || (pred[i] & ~mask)) continue;
+          auto& dst = next[mask | bit];
+          for (std::uint64_t sz : sizes) {
+            dst.insert(rel[i]->set ? rel[i]->v : std::max(sz, rel[i]->v));
+            if (rel[i]->optional) dst.insert(sz);
+          }
+        }
+      }
+      states += next.size();
+      if (states > 50000) return std::nullopt;
+      level = std::move(next);
+    }
+    return result;
+  }
+
+  void check_reads() {
+    std::set<std::uint32_t> seen;
+    const Trace& t = *f_.t;
+    for (std::size_t k = 0; k < limit_; ++k) {
+      const Event& e = t.events[k];
+      if (e.kind != EvKind::ReadData) continue;
+      const OpFacts* o = f_.op(e.op);
+      if (!o || !is_read(o->op->kind)) {
+        add(prop::kReadShape, k, "ReadData only for read ops", fmt::format("ReadData for {}", op_name(f_, e.op)));
+        continue;
+      }
+      if (!seen.insert(e.op).second) {
+        add(prop::kReadShape, k, "one ReadData per read", fmt::format("second ReadData for {}", op_name(f_, e.op)));
+        continue;
+      }
+      if (o->begin == kNever || o->begin > k) {
+        add(prop::kReadShape, k, "ReadData after the read began", "ReadData before OpBegin");
+        continue;
+      }
+      const Op& op = *o->op;
+      const std::uint64_t off = static_cast<std::uint64_t>(e.a);
+      const std::uint64_t len = e.b < 0 ? 0 : static_cast<std::uint64_t>(e.b);
+      const std::uint64_t nsec = len == 0 ? 0 : sec_hi(off + len) - sec_lo(off);
+      if (e.a != static_cast<std::int64_t>(op.offset) || e.b < 0 ||
+          len > op.len || e.ndata != nsec || e.data + std::uint64_t{e.ndata} > t.data.size()) {
+        add(prop::kReadShape, k,
+            fmt::format("offset {} length <= {} with one id per sector", op.offset, op.len),
+            fmt::format("offset {} length {} with {} ids", e.a, e.b, e.ndata));
+        continue;
+      }
+      if (known(o->reported()) && o->reported_res() != e.b) {
+        add(prop::kReadShape, k, fmt::format("length == reported result {}", o->reported_res()),
+            fmt::format("length {}", e.b));
+      }
+      for (std::uint32_t i = 0; i < e.ndata; ++i) {
+        const std::uint64_t s = sec_lo(off) + i;
+        const std::uint32_t v = t.data[e.data + i];
+        if (v == kForeign) {
+          add(prop::kReadForeign, k, "never stale foreign data",
+              fmt::format("{} returned foreign data at sector {}", op_name(f_, e.op), s));
+          break;
+        }
+        const std::vector<std::uint32_t> ok = allowed(s, o->begin, k);
+        if (!std::binary_search(ok.begin(), ok.end(), v)) {
+          std::vector<std::string> names;
+          for (std::uint32_t a : ok) names.push_back(value_name(a));
+          add(prop::kReadAllowed, k,
+              fmt::format("sector {} holds one of [{}]", s, fmt::join(names, ", ")),
+              fmt::format("{} read {} at sector {}", op_name(f_, e.op), value_name(v), s));
+          break;  // one violation per read is enough
+        }
+      }
+    }
+  }
+
+  static std::string list(const std::set<std::int64_t>& v) {
+    return fmt::format("one of [{}]", fmt::join(v, ", "));
+  }
+
+  bool bio_failed_before(std::size_t idx) const {
+    for (std::size_t i = 0; i < std::min(idx, limit_); ++i) {
+      const Event& e = f_.t->events[i];
+      if (e.kind == EvKind::BioEnd && e.a < 0) return true;
+    }
+    return false;
+  }
+
+  void check_results() {
+    for (const auto& [id, o] : f_.ops) {
+      const Op& op = *o.op;
+      if (o.is_aio() && known(o.end) && o.end_res != 1 && o.end_res >= 0)
+        add(prop::kOpResult, o.end, "io_submit returns 1 or -errno",
+            fmt::format("{} io_submit returned {}", op_name(f_, id), o.end_res));
+      const std::size_t at = o.reported();
+      if (!known(at)) continue;
+      const std::int64_t r = o.reported_res();
+      std::set<std::int64_t> exp;
+      bool check = true;
+      if (o.is_direct() && misaligned(op)) {
+        exp = {kEINVAL};
+      } else if (o.is_direct() && f_.dio_failed(o, at)) {
+        exp = {kEIO};
+      } else if (is_write(op.kind)) {
+        exp = {static_cast<std::int64_t>(op.len)};
+        if (o.is_direct()) exp.insert(kENOMEM);
+      } else if (is_read(op.kind)) {
+        const auto sizes = possible_sizes(o.begin, at);
+        if (!sizes) {
+          check = r < 0 || static_cast<std::uint64_t>(r) <= op.len;
+          exp = {static_cast<std::int64_t>(op.len)};
+        } else {
+          for (std::uint64_t s : *sizes)
+            exp.insert(static_cast<std::int64_t>(
+                std::min<std::uint64_t>(op.len, s > op.offset ? s - op.offset : 0)));
+        }
+        if (o.is_direct()) exp.insert(kENOMEM);
+      } else if (op.kind == OpKind::Truncate || op.kind == OpKind::Fallocate) {
+        exp = {0};
+        if (op.kind == OpKind::Fallocate && op.len == 0) exp.insert(kEINVAL);
+      } else if (op.kind == OpKind::Fsync) {
+        exp = {0};
+        if (bio_failed_before(at)) exp.insert(kEIO);
+      } else {
+        continue;
+      }
+      if (check && exp.contains(r)) continue;
+      if (!check && (r < 0 || static_cast<std::uint64_t>(r) <= op.len)) continue;
+      add(prop::kOpResult, at, list(exp), fmt::format("{} returned {}", op_name(f_, id), r));
+    }
+  }
+
+  void check_reaping() {
+    const Trace& t = *f_.t;
+    std::map<std::uint32_t, int> count;
+    for (std::size_t k = 0; k < limit_; ++k) {
+      const Event& e = t.events[k];
+      if (e.kind != EvKind::AioReaped) continue;
+      const OpFacts* o = f_.op(e.op);
+      if (!o || !o->is_aio()) {
+        add(prop::kReapedOnce, k, "io_getevents returns only submitted iocbs",
+            fmt::format("event for {}", op_name(f_, e.op)));
+        continue;
+      }
+      if (++count[e.op] > 1) {
+        add(prop::kReapedOnce, k, "each iocb reaped once",
+            fmt::format("{} reaped {} times", op_name(f_, e.op), count[e.op]));
+        continue;
+      }
+      if (o->begin == kNever || o->begin > k) {
+        add(prop::kReapedOnce, k, "reaped after io_submit began",
+            fmt::format("{} reaped before submission", op_name(f_, e.op)));
+        continue;
+      }
+      if (known(o->end) && o->end_res < 0) {
+        add(prop::kReapedOnce, k, "no event for an iocb io_submit rejected",
+            fmt::format("{} rejected with {} but reaped", op_name(f_, e.op), o->end_res));
+        continue;
+      }
+      bool inside = false;
+      for (const auto& [gid, g] : f_.ops)
+        if (g.task == o->task && g.op->kind == OpKind::GetEvents && g.begin != kNever &&
+            g.begin < k && (g.end == kNever || k < g.end))
+          inside = true;
+      if (!inside)
+        add(prop::kReapedOnce, k, "reaped by an io_getevents of the submitting task",
+            fmt::format("{} reaped outside io_getevents", op_name(f_, e.op)));
+    }
+    for (const auto& [gid, g] : f_.ops) {
+      if (g.op->kind != OpKind::GetEvents || !known(g.end) || g.begin == kNever) continue;
+      std::int64_t n = 0;
+      for (std::size_t k = g.begin + 1; k < g.end; ++k) {
+        const Event& e = t.events[k];
+        if (e.kind != EvKind::AioReaped) continue;
+        const OpFacts* o = f_.op(e.op);
+        if (o && o->task == g.task) ++n;
+      }
+      if (g.end_res >= 0 && (g.end_res != n || g.end_res > static_cast<std::int64_t>(g.op->nr)))
+        add(prop::kGetEvents, g.end,
+            fmt::format("returns the {} events handed over (at most nr={})", n, g.op->nr),
+            fmt::format("{} returned {}", op_name(f_, gid), g.end_res));
+    }
+  }
+};
+
+}  // namespace
+
+void check_observable_family(const Facts& f, Out& out) { Observable(f, out).run(); }
+
+}  // namespace dc::model::detail

@@ -1,0 +1,272 @@
+// check_observable on hand-built user-level histories (the shape of host-kernel traces).
+#include <gtest/gtest.h>
+
+#include "model/test/trace_builder.hpp"
+
+namespace dc::model::test {
+namespace {
+
+constexpr std::uint32_t W(std::uint32_t op) { return op + 1; }  // write id of op
+
+// Task 0 writes 1024 bytes at 0, then task 0 reads them back.
+TEST(Observable, SequentialWriteThenReadPasses) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 0, 1024), mk(OpKind::PRead, 1, 0, 1024)}}, 4096);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1024);
+  b.begin(w.tasks[0].ops[1]);
+  b.read_data(1, 0, 1024, {W(0), W(0)});
+  b.end(1, 1024);
+  EXPECT_TRUE(check_observable(w, b.t).empty());
+}
+
+TEST(Observable, StaleReadAfterCompletedWriteIsFlagged) {
+  Workload w = workload({{mk(OpKind::PWrite, 0, 0, 1024), mk(OpKind::PRead, 1, 0, 1024)}}, 4096);
+  w.written = {{0, 4096}};
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1024);
+  b.begin(w.tasks[0].ops[1]);
+  const std::size_t rd = b.read_data(1, 0, 1024, {W(0), kInitialData});
+  b.end(1, 1024);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "read-sees-allowed-write");
+  EXPECT_EQ(v[0].event, rd);
+  EXPECT_NE(v[0].expected.find("data-of-op-0"), std::string::npos);
+  EXPECT_NE(v[0].actual.find("initial-data"), std::string::npos);
+}
+
+// A write overlapping the read in real time may or may not be seen, per sector.
+TEST(Observable, ConcurrentWriteMayOrMayNotBeSeenPerSector) {
+  Workload w = workload({{mk(OpKind::PWrite, 0, 0, 1024)}, {mk(OpKind::PRead, 1, 0, 1024)}}, 4096);
+  w.written = {{0, 4096}};
+  for (auto ids : {std::vector<std::uint32_t>{kInitialData, kInitialData},
+                   std::vector<std::uint32_t>{W(0), kInitialData},
+                   std::vector<std::uint32_t>{kInitialData, W(0)}, std::vector<std::uint32_t>{W(0), W(0)}}) {
+    TraceBuilder b;
+    b.as(0).begin(w.tasks[0].ops[0]);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.read_data(1, 0, 1024, ids);
+    b.end(1, 1024);
+    b.as(0).end(0, 1024);
+    EXPECT_TRUE(check_observable(w, b.t).empty());
+  }
+}
+
+TEST(Observable, ForeignDataIsNeverAllowed) {
+  const Workload w = workload({{mk(OpKind::PRead, 0, 0, 512)}}, 4096);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  const std::size_t rd = b.read_data(0, 0, 512, {kForeign});
+  b.end(0, 512);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "read-no-foreign");
+  EXPECT_EQ(v[0].event, rd);
+}
+
+// Two writes that both completed before the read: if they were sequential only the second
+// is allowed; if they overlapped each other either may be the last.
+TEST(Observable, NewestCompletedWriteWinsUnlessWritesOverlapped) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 0, 512)}, {mk(OpKind::PWrite, 1, 0, 512)},
+                               {mk(OpKind::PRead, 2, 0, 512)}}, 512);
+  {
+    TraceBuilder b;  // sequential: 0 then 1
+    b.as(0).begin(w.tasks[0].ops[0]);
+    b.end(0, 512);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.end(1, 512);
+    b.as(2).begin(w.tasks[2].ops[0]);
+    const std::size_t rd = b.read_data(2, 0, 512, {W(0)});
+    b.end(2, 512);
+    const auto v = check_observable(w, b.t);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].event, rd);
+  }
+  {
+    TraceBuilder b;  // overlapping writes
+    b.as(0).begin(w.tasks[0].ops[0]);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.as(0).end(0, 512);
+    b.as(1).end(1, 512);
+    b.as(2).begin(w.tasks[2].ops[0]);
+    b.read_data(2, 0, 512, {W(0)});
+    b.end(2, 512);
+    EXPECT_TRUE(check_observable(w, b.t).empty());
+  }
+}
+
+TEST(Observable, TruncateShrinkThenGrowReadsZeros) {
+  Workload w = workload({{mk(OpKind::Truncate, 0, 0, 512), mk(OpKind::Truncate, 1, 0, 2048),
+                          mk(OpKind::PRead, 2, 0, 2048)}}, 2048);
+  w.written = {{0, 2048}};
+  for (bool bad : {false, true}) {
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, 0);
+    b.begin(w.tasks[0].ops[1]);
+    b.end(1, 0);
+    b.begin(w.tasks[0].ops[2]);
+    const std::size_t rd =
+        b.read_data(2, 0, 2048, {kInitialData, kZero, bad ? kInitialData : kZero, kZero});
+    b.end(2, 2048);
+    const auto v = check_observable(w, b.t);
+    if (!bad) {
+      EXPECT_TRUE(v.empty());
+    } else {
+      ASSERT_EQ(v.size(), 1u);
+      EXPECT_EQ(v[0].property, "read-sees-allowed-write");
+      EXPECT_EQ(v[0].event, rd);
+    }
+  }
+}
+
+TEST(Observable, PreallocatedRangeReadsZeros) {
+  Workload w = workload({{mk(OpKind::PRead, 0, 0, 1024)}}, 4096);
+  w.written = {{0, 4096}};
+  w.preallocated = {{512, 512}};
+  TraceBuilder ok;
+  ok.begin(w.tasks[0].ops[0]);
+  ok.read_data(0, 0, 1024, {kInitialData, kZero});
+  ok.end(0, 1024);
+  EXPECT_TRUE(check_observable(w, ok.t).empty());
+  TraceBuilder bad;
+  bad.begin(w.tasks[0].ops[0]);
+  bad.read_data(0, 0, 1024, {kInitialData, kInitialData});
+  bad.end(0, 1024);
+  EXPECT_EQ(props(check_observable(w, bad.t)), std::vector<std::string>{"read-sees-allowed-write"});
+}
+
+TEST(Observable, ShortReadAtEofAndExtendingWrite) {
+  const Workload w = workload({{mk(OpKind::PRead, 0, 0, 2048), mk(OpKind::PWrite, 1, 1024, 1024),
+                                mk(OpKind::PRead, 2, 0, 2048)}}, 1024);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.read_data(0, 0, 1024, {kZero, kZero});
+  b.end(0, 1024);  // clamped at EOF
+  b.begin(w.tasks[0].ops[1]);
+  b.end(1, 1024);
+  b.begin(w.tasks[0].ops[2]);
+  b.read_data(2, 0, 1024, {kZero, kZero});
+  const std::size_t bad = b.end(2, 1024);  // must see the extension: 2048
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);  // the first, clamped read is fine
+  EXPECT_EQ(v[0].property, "op-result");
+  EXPECT_EQ(v[0].event, bad);
+}
+
+TEST(Observable, ReadMustCoverReportedExtendingWrite) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 1024, 1024), mk(OpKind::PRead, 1, 0, 2048)}}, 1024);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1024);
+  b.begin(w.tasks[0].ops[1]);
+  b.read_data(1, 0, 1024, {kZero, kZero});
+  const std::size_t e = b.end(1, 1024);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "op-result");
+  EXPECT_EQ(v[0].event, e);
+  EXPECT_EQ(v[0].expected, "one of [-12, 2048]");  // -ENOMEM is always possible for DIO
+}
+
+TEST(Observable, MisalignedDirectIoIsEinval) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 100, 512), mk(OpKind::BufWrite, 1, 100, 512)}}, 0);
+  TraceBuilder good;
+  good.begin(w.tasks[0].ops[0]);
+  good.end(0, -22);
+  good.begin(w.tasks[0].ops[1]);
+  good.end(1, 512);
+  EXPECT_TRUE(check_observable(w, good.t).empty());
+  TraceBuilder bad;
+  bad.begin(w.tasks[0].ops[0]);
+  const std::size_t e = bad.end(0, 512);
+  const auto v = check_observable(w, bad.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "op-result");
+  EXPECT_EQ(v[0].event, e);
+}
+
+// A failed bio makes the result -EIO; the data may then be old or new, never anything else.
+TEST(Observable, FailedBioGivesEioAndOldOrNewData) {
+  Workload w = workload({{mk(OpKind::PWrite, 0, 0, 512), mk(OpKind::PRead, 1, 0, 512)}}, 512);
+  w.written = {{0, 512}};
+  for (std::uint32_t seen : {kInitialData, W(0), kZero}) {
+    for (std::int64_t res : {std::int64_t{-5}, std::int64_t{512}}) {
+      TraceBuilder b;
+      b.begin(w.tasks[0].ops[0]);
+      b.obj(EvKind::DioSubmit, 7, 0, 512, 1, 0);
+      b.as(1, 1).obj(EvKind::BioEnd, 8, -5, 0, 7);
+      const std::size_t e = b.as(0).end(0, res);
+      b.begin(w.tasks[0].ops[1]);
+      const std::size_t rd = b.read_data(1, 0, 512, {seen});
+      b.end(1, 512);
+      std::vector<std::pair<std::string, std::size_t>> got;
+      for (const auto& v : check_observable(w, b.t)) got.emplace_back(v.property, v.event);
+      std::vector<std::pair<std::string, std::size_t>> want;
+      if (res != -5) want.emplace_back("op-result", e);
+      // A write reported successful must be visible; a failed one may be old or new.
+      if (seen == kZero || (res > 0 && seen != W(0))) want.emplace_back("read-sees-allowed-write", rd);
+      EXPECT_EQ(got, want) << "seen=" << seen << " res=" << res;
+    }
+  }
+}
+
+TEST(Observable, AioWriteVisibleOnlyOnceReaped) {
+  Workload w = workload({{mk(OpKind::AioWrite, 0, 0, 512), mk(OpKind::PRead, 1, 0, 512),
+                          mk(OpKind::GetEvents, 2), mk(OpKind::PRead, 3, 0, 512)}}, 512);
+  w.written = {{0, 512}};
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1);
+  b.begin(w.tasks[0].ops[1]);
+  b.read_data(1, 0, 512, {kInitialData});  // not reaped yet: old allowed
+  b.end(1, 512);
+  b.begin(w.tasks[0].ops[2]);
+  b.reaped(0, 512);
+  b.end(2, 1);
+  b.begin(w.tasks[0].ops[3]);
+  const std::size_t rd = b.read_data(3, 0, 512, {kInitialData});  // reaped: must see it
+  b.end(3, 512);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "read-sees-allowed-write");
+  EXPECT_EQ(v[0].event, rd);
+}
+
+TEST(Observable, IocbReapedTwiceAndGetEventsCount) {
+  const Workload w = workload({{mk(OpKind::AioWrite, 0, 0, 512), mk(OpKind::GetEvents, 1)}}, 0);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1);
+  b.begin(w.tasks[0].ops[1]);
+  b.reaped(0, 512);
+  const std::size_t second = b.reaped(0, 512);
+  const std::size_t ge = b.end(1, 1);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].property, "aio-reaped-once");
+  EXPECT_EQ(v[0].event, second);
+  EXPECT_EQ(v[1].property, "getevents-count");
+  EXPECT_EQ(v[1].event, ge);
+}
+
+TEST(Observable, ReapedResultMustMatchModel) {
+  const Workload w = workload({{mk(OpKind::AioRead, 0, 0, 1024), mk(OpKind::GetEvents, 1)}}, 512);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, 1);
+  b.begin(w.tasks[0].ops[1]);
+  b.read_data(0, 0, 1024, {kZero, kZero});
+  const std::size_t r = b.reaped(0, 1024);  // file is 512 bytes: short read expected
+  b.end(1, 1);
+  const auto v = check_observable(w, b.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "op-result");
+  EXPECT_EQ(v[0].event, r);
+  EXPECT_EQ(v[0].expected, "one of [-12, 512]");
+}
+
+}  // namespace
+}  // namespace dc::model::test
