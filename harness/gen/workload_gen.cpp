@@ -1,0 +1,188 @@
+#include "harness/gen/workload_gen.hpp"
+
+namespace dc::gen {
+namespace {
+
+using model::Op;
+using model::OpKind;
+
+// rapidcheck's weightedOneOf takes only an initializer_list; the menus here are built at run time.
+template <class T>
+rc::Gen<T> weighted(std::vector<std::pair<std::size_t, rc::Gen<T>>> choices) {
+  std::size_t total = 0;
+  for (const auto& c : choices) total += c.first;
+  return rc::gen::mapcat(rc::gen::inRange<std::size_t>(0, total), [choices](std::size_t x) {
+    for (const auto& c : choices) {
+      if (x < c.first) return c.second;
+      x -= c.first;
+    }
+    return choices.back().second;
+  });
+}
+
+rc::Gen<std::uint64_t> offset_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
+  const std::uint64_t span = std::uint64_t{o.max_blocks} * block;
+  std::vector<std::pair<std::size_t, rc::Gen<std::uint64_t>>> choices;
+  choices.push_back({8, rc::gen::map(rc::gen::inRange<std::uint64_t>(0, o.max_blocks),
+                                     [block](std::uint64_t b) { return b * block; })});
+  if (o.sub_block)
+    choices.push_back({2, rc::gen::map(rc::gen::inRange<std::uint64_t>(0, span / sector),
+                                       [sector](std::uint64_t s) { return s * sector; })});
+  if (o.misaligned)
+    choices.push_back({1, rc::gen::inRange<std::uint64_t>(0, span)});
+  return weighted(choices);
+}
+
+rc::Gen<std::uint64_t> len_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
+  std::vector<std::pair<std::size_t, rc::Gen<std::uint64_t>>> choices;
+  choices.push_back({8, rc::gen::map(rc::gen::inRange<std::uint64_t>(1, 4),
+                                     [block](std::uint64_t b) { return b * block; })});
+  if (o.sub_block)
+    choices.push_back({2, rc::gen::map(rc::gen::inRange<std::uint64_t>(1, 2 * block / sector),
+                                       [sector](std::uint64_t s) { return s * sector; })});
+  if (o.misaligned) choices.push_back({1, rc::gen::inRange<std::uint64_t>(1, 2 * block)});
+  return weighted(choices);
+}
+
+rc::Gen<Op> op_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
+  std::vector<std::pair<std::size_t, rc::Gen<OpKind>>> kinds = {
+      {6, rc::gen::just(OpKind::AioWrite)}, {3, rc::gen::just(OpKind::AioRead)},
+      {2, rc::gen::just(OpKind::PWrite)},   {3, rc::gen::just(OpKind::PRead)},
+      {1, rc::gen::just(OpKind::Fallocate)}, {1, rc::gen::just(OpKind::Fsync)}};
+  if (o.buffered) {
+    kinds.push_back({1, rc::gen::just(OpKind::BufWrite)});
+    kinds.push_back({1, rc::gen::just(OpKind::BufRead)});
+  }
+  if (o.truncate) kinds.push_back({1, rc::gen::just(OpKind::Truncate)});
+  return rc::gen::apply(
+      [block](OpKind k, std::uint64_t off, std::uint64_t len, bool dsync, bool keep, std::uint64_t tsize) {
+        Op op;
+        op.kind = k;
+        op.offset = off;
+        op.len = len;
+        op.dsync = dsync && (model::is_write(k) || k == OpKind::Fsync);
+        if (k == OpKind::Fallocate) {
+          op.offset = off / block * block;
+          op.len = (len + block - 1) / block * block;
+          op.keep_size = keep;
+        }
+        if (k == OpKind::Truncate) {
+          op.offset = 0;
+          op.len = tsize;
+        }
+        if (k == OpKind::Fsync) op.offset = op.len = 0;
+        return op;
+      },
+      weighted(kinds), offset_gen(o, block, sector), len_gen(o, block, sector),
+      rc::gen::weightedElement<bool>({{5, false}, {1, true}}), rc::gen::arbitrary<bool>(),
+      rc::gen::map(rc::gen::inRange<std::uint64_t>(0, 2 * o.max_blocks),
+                   [block](std::uint64_t h) { return h * block / 2; }));
+}
+
+// A task: some ops, then an io_getevents for every AIO it submitted, so completions are
+// observed by userspace (the model checks what happens after a reported completion).
+rc::Gen<model::Task> task_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
+  return rc::gen::map(rc::gen::resize(o.max_ops * 10, rc::gen::container<std::vector<Op>>(op_gen(o, block, sector))),
+                      [o](std::vector<Op> ops) {
+                        if (ops.empty()) ops.push_back(Op{});
+                        if (ops.size() > static_cast<std::size_t>(o.max_ops)) ops.resize(o.max_ops);
+                        model::Task t;
+                        std::uint32_t aio = 0;
+                        for (auto& op : ops) {
+                          t.ops.push_back(op);
+                          aio += op.kind == OpKind::AioWrite || op.kind == OpKind::AioRead;
+                        }
+                        if (aio > 0) {
+                          Op ge;
+                          ge.kind = OpKind::GetEvents;
+                          ge.nr = aio;
+                          t.ops.push_back(ge);
+                        }
+                        return t;
+                      });
+}
+
+rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t max_blocks) {
+  return rc::gen::resize(
+      10, rc::gen::container<std::vector<model::Range>>(rc::gen::apply(
+              [block](std::uint64_t b, std::uint64_t n) { return model::Range{b * block, n * block}; },
+              rc::gen::inRange<std::uint64_t>(0, max_blocks), rc::gen::inRange<std::uint64_t>(1, 3))));
+}
+
+}  // namespace
+
+void number_ops(model::Workload& w) {
+  std::uint32_t id = 0;
+  for (auto& t : w.tasks)
+    for (auto& op : t.ops) op.id = id++;
+}
+
+rc::Gen<model::Workload> workload(const GenOptions& o) {
+  return rc::gen::apply(
+      [o](std::uint32_t sector, std::uint64_t size_blocks, std::vector<model::Range> written,
+          std::vector<model::Range> prealloc, int sync_mode, std::vector<model::Task> tasks,
+          bool crash, std::uint64_t crash_task) {
+        model::Workload w;
+        w.sector_size = sector;
+        w.block_size = 4096;
+        w.initial_size = size_blocks * w.block_size;
+        for (auto& r : written)
+          if (r.offset < w.initial_size) {
+            r.len = std::min(r.len, w.initial_size - r.offset);
+            w.written.push_back(r);
+          }
+        w.preallocated = std::move(prealloc);
+        w.o_dsync = sync_mode == 1;
+        w.o_sync = sync_mode == 2;
+        w.inode_sync = sync_mode == 3;
+        if (tasks.empty()) tasks.emplace_back();
+        if (tasks.size() > static_cast<std::size_t>(o.max_tasks)) tasks.resize(o.max_tasks);
+        w.tasks = std::move(tasks);
+        if (o.crash && crash) {
+          model::Op c;
+          c.kind = OpKind::Crash;
+          w.tasks[crash_task % w.tasks.size()].ops.push_back(c);
+        }
+        for (auto& t : w.tasks)
+          if (t.ops.empty()) t.ops.push_back(model::Op{});
+        number_ops(w);
+        return w;
+      },
+      rc::gen::weightedElement<std::uint32_t>({{4, 512}, {1, 4096}}),
+      rc::gen::inRange<std::uint64_t>(0, o.max_blocks),
+      ranges_gen(4096, o.max_blocks), ranges_gen(4096, o.max_blocks),
+      rc::gen::weightedElement<int>({{6, 0}, {2, 1}, {1, 2}, {1, 3}}),
+      rc::gen::resize(o.max_tasks * 10, rc::gen::container<std::vector<model::Task>>(
+                                            task_gen(o, 4096, 512))),
+      rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 4));
+}
+
+rc::Gen<model::Config> config(const GenOptions& o) {
+  std::vector<std::pair<std::size_t, rc::Gen<std::vector<model::Fault>>>> faults = {
+      {8, rc::gen::just(std::vector<model::Fault>{})}};
+  if (o.faults) {
+    faults.push_back({2, rc::gen::map(rc::gen::inRange<std::uint32_t>(1, 4), [](std::uint32_t n) {
+                        return std::vector<model::Fault>{{model::Fault::Kind::BioError, "", n}};
+                      })});
+    faults.push_back({1, rc::gen::apply(
+                             [](std::string site, std::uint32_t n) {
+                               return std::vector<model::Fault>{{model::Fault::Kind::AllocFail, site, n}};
+                             },
+                             rc::gen::element<std::string>("dio", "io_end", "ioend", "workqueue", "kiocb"),
+                             rc::gen::inRange<std::uint32_t>(1, 3))});
+  }
+  return rc::gen::apply(
+      [](model::Kernel k, model::Fs f, std::vector<model::Fault> fl, int wq, bool nolock) {
+        model::Config c;
+        c.kernel = k;
+        c.fs = f;
+        c.faults = std::move(fl);
+        c.wq_concurrency = wq;
+        c.dioread_nolock = nolock && f == model::Fs::Ext4;
+        return c;
+      },
+      rc::gen::elementOf(o.kernels), rc::gen::elementOf(o.filesystems), weighted(faults),
+      rc::gen::inRange(1, 4), rc::gen::weightedElement<bool>({{3, false}, {1, true}}));
+}
+
+}  // namespace dc::gen
