@@ -260,7 +260,7 @@ class Observable {
       } else if (is_read(op.kind)) {
         const auto sizes = possible_sizes(o.begin, at);
         if (!sizes) {
-          check = r < 0 || static_cast<std::uint64_t>(r) <= op.len;
+          check = false;  // too many concurrent size changes to enumerate: only bound the result
           exp = {static_cast<std::int64_t>(op.len)};
         } else {
           for (std::uint64_t s : *sizes)

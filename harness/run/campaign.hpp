@@ -1,0 +1,65 @@
+// A campaign: many executions of generated workloads over a set of kernel variants and
+// filesystems, on N threads, each with its own scheduler. Execution i is fully determined by
+// (campaign seed, i): its (kernel, fs) pair, workload, config and strategy seed. So the same
+// seeds give the same findings whatever the number of jobs, and `--shard K/N` runs the
+// executions with i % N == K, a disjoint slice of the same seed space.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness/gen/workload_gen.hpp"
+#include "harness/run/corpus.hpp"
+
+namespace dc::harness {
+
+struct CampaignOptions {
+  std::vector<model::Kernel> kernels{model::kAllKernels, model::kAllKernels + 4};
+  std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
+  std::vector<std::string> mutants;
+  std::string strategy = "portfolio";
+  std::uint64_t seed = 1;
+  std::uint64_t executions = 0;  // 0 = no limit (then `seconds` must be set)
+  double seconds = 0;            // 0 = no limit
+  int jobs = 1;
+  std::uint32_t shard = 0, shards = 1;
+  gen::GenOptions gen;
+  bool stop_at_first = false;    // stop the campaign at its first finding
+};
+
+// One finding per (kernel, fs, property): the one with the lowest execution index.
+struct Finding {
+  model::Kernel kernel;
+  model::Fs fs;
+  std::string property;
+  std::uint64_t execution = 0;   // index in the seed space
+  std::uint64_t executions_before = 0;  // executions of this (kernel, fs) run before it was hit
+  double seconds = 0;            // campaign time when it was hit
+  Case reproducer;
+  std::string corpus_file;       // set once written
+};
+
+struct Cell {  // per (kernel, fs)
+  model::Kernel kernel;
+  model::Fs fs;
+  std::uint64_t executions = 0;
+};
+
+struct Progress {
+  std::uint64_t executions = 0;
+  std::size_t findings = 0;
+  double elapsed = 0, budget = 0;
+};
+
+struct CampaignResult {
+  std::uint64_t executions = 0;
+  double seconds = 0;
+  std::vector<Cell> cells;
+  std::vector<Finding> findings;  // sorted by kernel, fs, property
+};
+
+CampaignResult run_campaign(const CampaignOptions& o,
+                            const std::function<void(const Progress&)>& progress = {});
+
+}  // namespace dc::harness
