@@ -118,43 +118,42 @@ void number_ops(model::Workload& w) {
 }
 
 rc::Gen<model::Workload> workload(const GenOptions& o) {
-  return rc::gen::apply(
-      [o](std::uint32_t sector, std::uint64_t size_blocks, std::vector<model::Range> written,
-          std::vector<model::Range> prealloc, int sync_mode, std::vector<model::Task> tasks,
-          bool crash, std::uint64_t crash_task) {
-        model::Workload w;
-        w.sector_size = sector;
-        w.block_size = 4096;
-        w.initial_size = size_blocks * w.block_size;
-        for (auto& r : written)
-          if (r.offset < w.initial_size) {
-            r.len = std::min(r.len, w.initial_size - r.offset);
-            w.written.push_back(r);
+  // The sector size comes first: sub-block offsets and lengths are multiples of it.
+  return rc::gen::mapcat(rc::gen::weightedElement<std::uint32_t>({{4, 512}, {1, 4096}}), [o](std::uint32_t sector) {
+    return rc::gen::apply(
+        [o, sector](std::uint64_t size_blocks, std::vector<model::Range> written, std::vector<model::Range> prealloc,
+                    int sync_mode, std::vector<model::Task> tasks, bool crash, std::uint64_t crash_task) {
+          model::Workload w;
+          w.sector_size = sector;
+          w.block_size = 4096;
+          w.initial_size = size_blocks * w.block_size;
+          for (auto& r : written)
+            if (r.offset < w.initial_size) {
+              r.len = std::min(r.len, w.initial_size - r.offset);
+              w.written.push_back(r);
+            }
+          w.preallocated = std::move(prealloc);
+          w.o_dsync = sync_mode == 1;
+          w.o_sync = sync_mode == 2;
+          w.inode_sync = sync_mode == 3;
+          if (tasks.empty()) tasks.emplace_back();
+          if (tasks.size() > static_cast<std::size_t>(o.max_tasks)) tasks.resize(o.max_tasks);
+          w.tasks = std::move(tasks);
+          if (o.crash && crash) {
+            model::Op c;
+            c.kind = OpKind::Crash;
+            w.tasks[crash_task % w.tasks.size()].ops.push_back(c);
           }
-        w.preallocated = std::move(prealloc);
-        w.o_dsync = sync_mode == 1;
-        w.o_sync = sync_mode == 2;
-        w.inode_sync = sync_mode == 3;
-        if (tasks.empty()) tasks.emplace_back();
-        if (tasks.size() > static_cast<std::size_t>(o.max_tasks)) tasks.resize(o.max_tasks);
-        w.tasks = std::move(tasks);
-        if (o.crash && crash) {
-          model::Op c;
-          c.kind = OpKind::Crash;
-          w.tasks[crash_task % w.tasks.size()].ops.push_back(c);
-        }
-        for (auto& t : w.tasks)
-          if (t.ops.empty()) t.ops.push_back(model::Op{});
-        number_ops(w);
-        return w;
-      },
-      rc::gen::weightedElement<std::uint32_t>({{4, 512}, {1, 4096}}),
-      rc::gen::inRange<std::uint64_t>(0, o.max_blocks),
-      ranges_gen(4096, o.max_blocks), ranges_gen(4096, o.max_blocks),
-      rc::gen::weightedElement<int>({{6, 0}, {2, 1}, {1, 2}, {1, 3}}),
-      rc::gen::resize(o.max_tasks * 10, rc::gen::container<std::vector<model::Task>>(
-                                            task_gen(o, 4096, 512))),
-      rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 4));
+          for (auto& t : w.tasks)
+            if (t.ops.empty()) t.ops.push_back(model::Op{});
+          number_ops(w);
+          return w;
+        },
+        rc::gen::inRange<std::uint64_t>(0, o.max_blocks), ranges_gen(4096, o.max_blocks),
+        ranges_gen(4096, o.max_blocks), rc::gen::weightedElement<int>({{6, 0}, {2, 1}, {1, 2}, {1, 3}}),
+        rc::gen::resize(o.max_tasks * 10, rc::gen::container<std::vector<model::Task>>(task_gen(o, 4096, sector))),
+        rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 4));
+  });
 }
 
 rc::Gen<model::Config> config(const GenOptions& o) {
