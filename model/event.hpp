@@ -65,7 +65,10 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(DevWrite, "data reached the volatile cache: a=first sector b=nsectors c=write id")     \
   X(DevFlush, "cache flushed: everything written so far is durable")                       \
   X(JournalCommit, "a=transaction id: its metadata is durable")                            \
-  X(Crash, "power cut: only durable state survives")                                       \
+  X(Crash, "power cut: only durable state survives. a=durable i_size after remount, data "   \
+           "slice = per-sector write ids a read of [0, a) returns after remount "               \
+           "(kZero for holes/unwritten, kForeign for never-written blocks); then the run is "   \
+           "abandoned with Outcome::Kind::Crash")                                                \
   /* kernel primitives (obj = lock/atomic/queue) */                                        \
   X(Lock, "")                                                                              \
   X(Unlock, "")                                                                            \

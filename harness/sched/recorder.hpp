@@ -25,6 +25,7 @@ class Recorder final : public Strategy {
     return v;
   }
   bool end() override { return inner_->end(); }
+  StepLog* step_log() override { return inner_->step_log(); }
 
   const Schedule& schedule() const { return schedule_; }
   Strategy& inner() { return *inner_; }

@@ -7,6 +7,9 @@
 #include <boost/fiber/scheduler.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace dc::sched {
 
 thread_local Scheduler* Scheduler::tl_current_ = nullptr;
@@ -38,9 +41,14 @@ class FiberAlgorithm final : public boost::fibers::algo::algorithm {
     }
   }
   boost::fibers::context* pick_next() noexcept override {
-    if (auto* c = s_.on_pick_next()) return c;
-    boost::fibers::context* c = main_ ? main_ : dispatcher_;
-    (main_ ? main_ : dispatcher_) = nullptr;
+    boost::fibers::context* c = s_.on_pick_next();
+    if (!c) {
+      c = main_ ? main_ : dispatcher_;
+      (main_ ? main_ : dispatcher_) = nullptr;
+    }
+#ifdef DC_ASAN
+    if (c) s_.asan_switching(c);
+#endif
     return c;
   }
   bool has_ready_fibers() const noexcept override {
@@ -72,7 +80,9 @@ Scheduler::~Scheduler() {
 void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
   strategy_ = &strategy;
   strategy_->begin(seed);
-  count_ = live_ = 0;
+  log_ = strategy_->step_log();
+  count_ = live_ = blocked_ = 0;
+  runnable_.clear();
   cur_ = kNoActor;
   next_ = kNoActor;
   aborting_ = false;
@@ -84,31 +94,54 @@ void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
 
 Outcome Scheduler::finish() {
   // Join by index: actors may spawn more actors while we wait.
-  for (std::size_t i = 0; i < count_; ++i) actors_[i]->fiber.join();
+  for (std::size_t i = 0; i < count_; ++i) {
+    actors_[i]->fiber.join();
+    asan_arrived();
+  }
   in_execution_ = false;
   // Terminated fibers are reclaimed by the dispatcher, which runs only when main yields.
   boost::this_fiber::yield();
+  asan_arrived();
   outcome_.step = stats_.points;
   strategy_->end();
   return std::move(outcome_);
 }
 
 std::size_t Scheduler::collect_runnable() {
-  runnable_.clear();
+#ifdef DIOCHECK_SANITIZE
+  // Checked builds: the incremental set must equal a rescan of the states.
+  std::size_t j = 0;
   for (std::size_t i = 0; i < count_; ++i)
-    if (actors_[i]->state == State::Ready) runnable_.push_back(static_cast<ActorId>(i));
+    if (actors_[i]->state == State::Ready && (j >= runnable_.size() || runnable_[j++] != i))
+      std::abort();
+  if (j != runnable_.size()) std::abort();
+#endif
   return runnable_.size();
 }
 
+void Scheduler::mark_runnable(ActorId id) {
+  runnable_.insert(std::lower_bound(runnable_.begin(), runnable_.end(), id), id);
+}
+
+void Scheduler::unmark_runnable(ActorId id) {
+  const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), id);
+  if (it != runnable_.end() && *it == id) runnable_.erase(it);
+}
+
 ActorId Scheduler::choose(bool current_runnable) {
-  if (runnable_.size() == 1) return runnable_[0];
-  PickRequest req{runnable_, cur_, current_runnable, pending_, stats_.decisions};
-  const ActorId next = strategy_->pick(req);
-  ++stats_.decisions;
-  if (next != cur_) {
-    ++stats_.switches;
-    if (current_runnable) ++stats_.preemptions;
+  ActorId next;
+  if (runnable_.size() == 1) {
+    next = runnable_[0];
+  } else {
+    PickRequest req{runnable_, cur_, current_runnable, pending_, stats_.decisions};
+    next = strategy_->pick(req);
+    ++stats_.decisions;
+    if (next != cur_) {
+      ++stats_.switches;
+      if (current_runnable) ++stats_.preemptions;
+    }
   }
+  if (log_) log_->push_back({StepRecord::Kind::Step, pending_[next].access, next, pending_[next].obj});
   return next;
 }
 
@@ -119,8 +152,66 @@ void Scheduler::switch_to(ActorId next) {
 }
 
 void Scheduler::resumed() {
+  asan_arrived();
   if (aborting_) unwind();
 }
+
+#ifdef DC_ASAN
+// Boost switches stacks behind ASan's back; tell it. The dispatcher context (a Boost-owned
+// stack of unknown bounds) only ever trades control with main here and runs no code that
+// throws, so those two switches are left unannounced: ASan keeps believing it is on main.
+Scheduler::Actor* Scheduler::actor_of(const boost::fibers::context* c) noexcept {
+  for (std::size_t i = 0; i < count_; ++i)
+    if (actors_[i]->fctx == c) return actors_[i].get();
+  return nullptr;
+}
+
+void Scheduler::asan_switching(boost::fibers::context* to) noexcept {
+  using boost::fibers::type;
+  boost::fibers::context* from = boost::fibers::context::active();
+  if (asan_dest_fake_ || from == to || from->is_context(type::dispatcher_context) ||
+      to->is_context(type::dispatcher_context))
+    return;
+  const void* lo;
+  std::size_t size;
+  void** dest_fake;
+  if (to->is_context(type::main_context)) {
+    if (!asan_main_lo_) return;  // not known before main's first switch away
+    lo = asan_main_lo_;
+    size = asan_main_size_;
+    dest_fake = &asan_main_fake_;
+  } else {
+    Actor* a = actor_of(to);
+    if (!a) return;
+    lo = a->stack_lo;
+    size = a->stack_size;
+    dest_fake = &a->asan_fake;
+  }
+  void** save;
+  asan_from_main_ = from->is_context(type::main_context);
+  if (asan_from_main_) {
+    save = &asan_main_fake_;
+  } else {
+    Actor* a = actor_of(from);
+    save = a && a->state != State::Done ? &a->asan_fake : nullptr;  // nullptr: leaving for good
+  }
+  asan_dest_fake_ = dest_fake;
+  __sanitizer_start_switch_fiber(save, lo, size);
+}
+
+void Scheduler::asan_arrived() noexcept {
+  if (!asan_dest_fake_) return;
+  void* fake = *asan_dest_fake_;
+  asan_dest_fake_ = nullptr;
+  const void* old_lo = nullptr;
+  std::size_t old_size = 0;
+  __sanitizer_finish_switch_fiber(fake, &old_lo, &old_size);
+  if (asan_from_main_ && !asan_main_lo_) {
+    asan_main_lo_ = old_lo;
+    asan_main_size_ = old_size;
+  }
+}
+#endif
 
 void Scheduler::unwind() { throw Unwind{}; }
 
@@ -130,7 +221,10 @@ void Scheduler::point(const void* obj, Access access) {
     abandon(Outcome::Kind::StepLimit,
             fmt::format("no end after {} scheduling points (livelock?)", opts_.step_limit));
   pending_[cur_] = {obj, access};
-  if (collect_runnable() == 1) return;
+  if (collect_runnable() == 1) {
+    if (log_) log_->push_back({StepRecord::Kind::Step, access, cur_, obj});
+    return;
+  }
   const ActorId next = choose(true);
   if (next != cur_) switch_to(next);
 }
@@ -141,16 +235,23 @@ void Scheduler::block(const void* obj, const char* what) {
   me.state = State::Blocked;
   me.blocked_on = obj;
   me.wait_what = what;
+  unmark_runnable(cur_);
+  ++blocked_;
   if (collect_runnable() == 0) abandon(Outcome::Kind::Deadlock, describe_deadlock());
   switch_to(choose(false));
 }
 
 void Scheduler::wake(const void* obj) {
+  if (log_) log_->push_back({StepRecord::Kind::Wake, Access::Write, cur_, obj});
+  if (blocked_ == 0) return;
   for (std::size_t i = 0; i < count_; ++i) {
     Actor& a = *actors_[i];
     if (a.state == State::Blocked && a.blocked_on == obj) {
       a.state = State::Ready;
       a.blocked_on = nullptr;
+      mark_runnable(static_cast<ActorId>(i));
+      --blocked_;
+      if (log_) log_->push_back({StepRecord::Kind::Enable, Access::None, static_cast<ActorId>(i), obj});
     }
   }
 }
@@ -190,7 +291,10 @@ void Scheduler::actor_failed(const char* what) noexcept {
 }
 
 void Scheduler::actor_ended(ActorId id) noexcept {
-  actors_[id]->state = State::Done;
+  Actor& a = *actors_[id];
+  if (a.state == State::Blocked) --blocked_;  // unwound while blocked
+  if (a.state == State::Ready) unmark_runnable(id);
+  a.state = State::Done;
   --live_;
 }
 

@@ -17,6 +17,7 @@
 
 #include <boost/fiber/fiber.hpp>
 
+#include "harness/sched/asan.hpp"
 #include "harness/sched/outcome.hpp"
 #include "harness/sched/stack_pool.hpp"
 #include "harness/sched/strategy.hpp"
@@ -94,13 +95,21 @@ class Scheduler {
     State state = State::Ready;
     const void* blocked_on = nullptr;
     const char* wait_what = "";
+    // The actor's fiber stack and ASan's saved fake stack (used by ASan builds only).
+    const void* stack_lo = nullptr;
+    std::size_t stack_size = 0;
+    void* asan_fake = nullptr;
   };
 
   template <class Fn>
   void run_actor(ActorId id, Fn& body);
   void actor_ended(ActorId id) noexcept;
   void actor_failed(const char* what) noexcept;
+  // The runnable actors (ascending ids) are kept in runnable_ as states change, so a
+  // scheduling point does not rescan every actor; this returns their number.
   std::size_t collect_runnable();
+  void mark_runnable(ActorId id);
+  void unmark_runnable(ActorId id);
   ActorId choose(bool current_runnable);
   void switch_to(ActorId next);
   void resumed();
@@ -109,6 +118,21 @@ class Scheduler {
   // FiberAlgorithm hooks
   void on_awakened(boost::fibers::context* c) noexcept;
   boost::fibers::context* on_pick_next() noexcept;
+  // ASan fiber annotations: asan_switching() runs on the old stack just before Boost
+  // switches to `to`; asan_arrived() is the first thing every context does after a switch
+  // (resumed(), run_actor(), finish()). No-ops unless built with -fsanitize=address.
+#ifdef DC_ASAN
+  void asan_switching(boost::fibers::context* to) noexcept;
+  void asan_arrived() noexcept;
+  Actor* actor_of(const boost::fibers::context* c) noexcept;
+  const void* asan_main_lo_ = nullptr;  // the thread's own stack, as ASan reported it
+  std::size_t asan_main_size_ = 0;
+  void* asan_main_fake_ = nullptr;
+  void** asan_dest_fake_ = nullptr;  // non-null while a switch is announced, not finished
+  bool asan_from_main_ = false;
+#else
+  void asan_arrived() noexcept {}
+#endif
 
   SchedulerOptions opts_;
   StackPool stacks_;
@@ -117,8 +141,10 @@ class Scheduler {
   std::vector<std::unique_ptr<Actor>> actors_;  // stable addresses; reused across executions
   std::size_t count_ = 0;
   std::size_t live_ = 0;
-  std::vector<ActorId> runnable_;
+  std::size_t blocked_ = 0;          // actors in State::Blocked (wake() is a no-op at 0)
+  std::vector<ActorId> runnable_;    // actors in State::Ready, ascending
   std::vector<PendingOp> pending_;
+  StepLog* log_ = nullptr;  // the strategy's step log, or nullptr (then nothing is logged)
   ActorId cur_ = kNoActor;
   ActorId registering_ = kNoActor;
   ActorId next_ = kNoActor;  // chosen at a point, handed to Boost by pick_next
@@ -131,6 +157,7 @@ class Scheduler {
 
 template <class Fn>
 void Scheduler::run_actor(ActorId id, Fn& body) {
+  asan_arrived();
   if (!aborting_) {
     try {
       body();
@@ -154,16 +181,21 @@ ActorId Scheduler::spawn(std::string name, Ctx ctx, Fn&& body) {
   a.state = State::Ready;
   a.blocked_on = nullptr;
   a.fctx = nullptr;
+  a.asan_fake = nullptr;
   if (pending_.size() < count_) pending_.resize(count_);
   pending_[id] = {};
+  runnable_.push_back(id);  // the highest id so far: stays ascending
   ++live_;
   ++stats_.actors;
+  if (log_) log_->push_back({StepRecord::Kind::Spawn, Access::None, id, nullptr});
   registering_ = id;  // the new fiber's context reaches on_awakened() during construction
   a.fiber = boost::fibers::fiber(std::allocator_arg, PooledStack(stacks_),
                                  [this, id, fn = std::forward<Fn>(body)]() mutable {
                                    run_actor(id, fn);
                                  });
   registering_ = kNoActor;
+  a.stack_lo = static_cast<const char*>(stacks_.last().sp) - stacks_.last().size;
+  a.stack_size = stacks_.last().size;
   return id;
 }
 

@@ -5,6 +5,8 @@
 
 #include <new>
 
+#include "harness/sched/asan.hpp"
+
 namespace dc::sched {
 
 StackPool::StackPool(std::size_t stack_size, bool guard_page)
@@ -31,6 +33,10 @@ boost::context::stack_context StackPool::allocate() {
   boost::context::stack_context sc;
   sc.size = size_;
   sc.sp = static_cast<char*>(base) + total;  // stacks grow down from the top
+  // The previous fiber on this stack ended inside frames that never returned (Boost's
+  // entry trampoline): their redzones are still poisoned in ASan's shadow.
+  asan::unpoison(static_cast<char*>(sc.sp) - size_, size_);
+  last_ = sc;
   return sc;
 }
 

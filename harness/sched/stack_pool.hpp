@@ -21,6 +21,8 @@ class StackPool {
   boost::context::stack_context allocate();
   void deallocate(boost::context::stack_context& sc) noexcept;
 
+  // The stack handed out by the latest allocate().
+  const boost::context::stack_context& last() const { return last_; }
   std::size_t stacks_created() const { return created_; }
   std::size_t stacks_free() const { return free_.size(); }
 
@@ -30,6 +32,7 @@ class StackPool {
   std::size_t page_;
   std::size_t created_ = 0;
   std::vector<void*> free_;  // base addresses (including the guard page)
+  boost::context::stack_context last_;
 };
 
 // The allocator handle Boost.Fiber copies into each fiber; all copies share one pool.

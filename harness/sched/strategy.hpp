@@ -20,6 +20,10 @@ class Strategy {
   // The execution ended (normally or not). Strategies that search across executions
   // (dfs) use it to prepare the next one; returns false when nothing is left to explore.
   virtual bool end() { return true; }
+  // A strategy that needs every executed step (forced ones included) returns a log for the
+  // scheduler to append to during the execution; it clears the log itself in begin().
+  // nullptr (the default) keeps the scheduler's hot path free of logging.
+  virtual StepLog* step_log() { return nullptr; }
 };
 
 }  // namespace dc::sched

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace dc::sched {
 
@@ -28,5 +29,20 @@ struct PickRequest {
   std::span<const PendingOp> pending; // indexed by actor id: each actor's next step
   std::uint64_t step;                 // index of this decision within the execution
 };
+
+// One record of the per-execution step log, kept only for strategies that ask for it
+// (Strategy::step_log(); dfs/DPOR). A Step is one executed step of `actor` whose scheduling
+// point announced (obj, access); it is logged when the step starts, forced steps included.
+// Wake, Enable and Spawn records that follow a Step belong to it: Wake = the step called
+// wake(obj) (an access to obj), Enable = that wake made `actor` runnable, Spawn = the step
+// created `actor`. Records before the first Step come from the main context (setup).
+struct StepRecord {
+  enum class Kind : std::uint8_t { Step, Wake, Enable, Spawn };
+  Kind kind = Kind::Step;
+  Access access = Access::None;
+  ActorId actor = kNoActor;
+  const void* obj = nullptr;
+};
+using StepLog = std::vector<StepRecord>;
 
 }  // namespace dc::sched

@@ -15,7 +15,11 @@ using sched::Ctx;
 
 inline sched::Scheduler& scheduler() { return sched::Scheduler::current(); }
 inline ActorId current_actor() { return scheduler().self(); }
-inline bool in_interrupt() { return scheduler().ctx() == Ctx::Interrupt; }
+// Outside any actor (boot: Machine::start builds the machine from the main context) the
+// code runs as process context.
+inline bool in_interrupt() {
+  return scheduler().self() != sched::kNoActor && scheduler().ctx() == Ctx::Interrupt;
+}
 
 // A scheduling point before a step that touches `obj`.
 inline void sched_point(const void* obj, Access a = Access::Write) { scheduler().point(obj, a); }

@@ -13,12 +13,15 @@ struct wait_queue_head_t {
 
 inline void init_waitqueue_head(wait_queue_head_t* q) { q->id = kobj_id(); }
 
-// Sleeps until cond() holds. cond is evaluated as one step (after a scheduling point).
+// Sleeps until cond() holds. cond is evaluated as one step (after a scheduling point);
+// callers that also change state in that step (a worker taking an item) pass Access::Write
+// so partial-order reduction sees the step as a write.
 template <class Cond>
-void wait_event(wait_queue_head_t* q, Cond cond, const char* what = "wait_event") {
+void wait_event(wait_queue_head_t* q, Cond cond, const char* what = "wait_event",
+                Access access = Access::Read) {
   might_sleep(what);
   for (;;) {
-    sched_point(q, Access::Read);
+    sched_point(q, access);
     if (cond()) return;
     ktrace(model::EvKind::Sleep, q->id);
     scheduler().block(q, what);

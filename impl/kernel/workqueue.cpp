@@ -14,7 +14,7 @@ thread_local int tl_concurrency = 1;
 void worker_thread(workqueue_struct* wq) {
   for (;;) {
     wait_event(&wq->more_work, [wq] { return !wq->worklist.empty() || wq->dying; },
-               "worker idle");
+               "worker idle", Access::Write);  // the same step takes the item
     if (wq->worklist.empty()) break;  // dying and nothing left
     // Any pending item may be taken next: no FIFO assumption.
     const auto pick = scheduler().draw(wq->worklist.size());

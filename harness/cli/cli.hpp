@@ -1,0 +1,52 @@
+// Shared pieces of the diocheck command: exit codes, errors, output helpers, and the
+// registration function of each subcommand (one file per subcommand).
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "harness/run/campaign.hpp"
+
+namespace dc::cli {
+
+enum Exit : int { kOk = 0, kViolation = 1, kUsage = 2 };
+
+// Bad usage or bad input: one line on stderr, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Each subcommand registers itself and sets `result` when it runs.
+struct Command {
+  virtual ~Command() = default;
+  virtual int run() = 0;
+};
+
+void add_fuzz(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_replay(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_shrink(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_show(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_corpus(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_list(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_host(CLI::App& app, std::unique_ptr<Command>& chosen);
+// The main job (no subcommand).
+std::unique_ptr<Command> main_job();
+
+// Helpers shared by commands.
+std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names);
+std::vector<model::Fs> parse_filesystems(const std::vector<std::string>& names);
+void check_mutants(const std::vector<std::string>& ids);
+std::string slug(const std::string& s);
+std::string corpus_path(const std::string& dir, const harness::Finding& f);
+void write_findings(harness::CampaignResult& r, const std::string& dir);
+void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
+                          const std::vector<model::Fs>& fss);
+std::string findings_json(const harness::CampaignResult& r);
+std::string junit_xml(const harness::CampaignResult& r);
+// A progress line on stderr (redrawn in place on a terminal, every 10 s otherwise).
+void show_progress(const harness::Progress& p);
+
+}  // namespace dc::cli

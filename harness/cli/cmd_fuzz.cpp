@@ -1,0 +1,94 @@
+// `diocheck fuzz` and the main job (no command): a campaign, a findings table, corpus files.
+#include <charconv>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "harness/cli/cli.hpp"
+#include "harness/render/render.hpp"
+
+namespace dc::cli {
+namespace {
+
+struct Fuzz : Command {
+  std::vector<std::string> kernels{"all"}, filesystems{"all"}, mutants;
+  std::string strategy = "portfolio", shard = "0/1", corpus_dir = "findings", report, junit;
+  std::uint64_t seed = 1, executions = 0;
+  double seconds = 0;
+  int jobs = 1;
+  bool json = false, quiet = false, stop_at_first = false;
+
+  int run() override {
+    harness::CampaignOptions o;
+    o.kernels = parse_kernels(kernels);
+    o.filesystems = parse_filesystems(filesystems);
+    check_mutants(mutants);
+    o.mutants = mutants;
+    o.strategy = strategy;
+    o.seed = seed;
+    o.executions = executions;
+    o.seconds = seconds;
+    if (executions == 0 && seconds <= 0) throw UsageError("give a budget: --time SECONDS or --executions N");
+    if (jobs < 1 || jobs > 256) throw UsageError("--jobs must be 1..256");
+    o.jobs = jobs;
+    const auto slash = shard.find('/');
+    auto num = [&](std::string_view s, std::uint32_t& out) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+      return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+    };
+    if (slash == std::string::npos || !num(std::string_view(shard).substr(0, slash), o.shard) ||
+        !num(std::string_view(shard).substr(slash + 1), o.shards) || o.shards == 0 || o.shard >= o.shards)
+      throw UsageError(fmt::format("--shard '{}': expected K/N with 0 <= K < N", shard));
+    o.stop_at_first = stop_at_first;
+    harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
+    if (!quiet && !json) fmt::print(stderr, "\n");
+    write_findings(r, corpus_dir);
+    if (!report.empty()) {
+      std::ofstream(report) << harness::render_report_html(r, "diocheck campaign");
+    }
+    if (!junit.empty()) std::ofstream(junit) << junit_xml(r);
+    if (json) fmt::print("{}\n", findings_json(r));
+    else {
+      print_findings_table(r, o.kernels, o.filesystems);
+      if (!report.empty()) fmt::print("report: {}\n", report);
+    }
+    return r.findings.empty() ? kOk : kViolation;
+  }
+};
+
+void add_options(CLI::App* c, Fuzz& f) {
+  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, all")->delimiter(',');
+  c->add_option("--fs", f.filesystems, "Filesystems: ext4, xfs, all")->delimiter(',');
+  c->add_option("--mutant", f.mutants, "Switch on a catalogued mutant (repeatable; see `diocheck list`)")->delimiter(',');
+  c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio");
+  c->add_option("--seed", f.seed, "Campaign seed");
+  c->add_option("--time", f.seconds, "Time budget in seconds");
+  c->add_option("--executions", f.executions, "Execution budget");
+  c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler)");
+  c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space");
+  c->add_option("--corpus", f.corpus_dir, "Where new findings are written");
+  c->add_option("--report", f.report, "Write an HTML report to this file");
+  c->add_option("--junit", f.junit, "Write a JUnit XML summary (one test case per kernel x fs)");
+  c->add_flag("--stop-at-first", f.stop_at_first, "Stop at the first finding");
+  c->add_flag("--json", f.json, "Machine-readable summary on stdout");
+  c->add_flag("--quiet", f.quiet, "No progress line");
+}
+
+}  // namespace
+
+void add_fuzz(CLI::App& app, std::unique_ptr<Command>& chosen) {
+  auto cmd = std::make_shared<Fuzz>();
+  CLI::App* c = app.add_subcommand("fuzz", "Run a property campaign (random/PCT search over generated workloads)");
+  add_options(c, *cmd);
+  c->callback([cmd, &chosen] { chosen = std::make_unique<Fuzz>(*cmd); });
+}
+
+std::unique_ptr<Command> main_job() {
+  auto f = std::make_unique<Fuzz>();
+  f->seconds = 60;
+  f->jobs = 2;
+  f->report = "diocheck-report.html";
+  return f;
+}
+
+}  // namespace dc::cli

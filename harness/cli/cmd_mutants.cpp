@@ -1,0 +1,84 @@
+// `diocheck mutants`: the kill matrix. For every mutant and strategy, campaigns from several
+// seeds under a fixed budget: killed or not, by which property, executions and seconds to
+// the first kill (median and worst), and the corpus file of the shrunk reproducer.
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/cli.hpp"
+#include "harness/run/kill_matrix.hpp"
+#include "harness/run/shrink.hpp"
+
+namespace dc::cli {
+namespace {
+
+template <class T>
+T median(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? T{} : v[v.size() / 2];
+}
+
+struct Mutants : Command {
+  harness::KillOptions o;
+  std::string corpus_dir;
+  bool json = false;
+  double shrink_seconds = 20;
+  int run() override {
+    check_mutants(o.mutants);
+    if (o.seeds < 1 || o.budget < 1) throw UsageError("--seeds and --budget must be positive");
+    auto cells = harness::run_kill_matrix(o, json ? std::function<void(const std::string&)>{}
+                                                  : [](const std::string& s) { fmt::print(stderr, "{}\n", s); });
+    nlohmann::json j = nlohmann::json::array();
+    std::vector<std::string> files(cells.size());
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      auto& c = cells[i];
+      if (!corpus_dir.empty() && c.reproducer) {
+        harness::Case s = harness::shrink(*c.reproducer, {.searches_per_candidate = 200, .seconds = shrink_seconds});
+        s.note = fmt::format("mutant {} killed by {} ({} strategy)", c.mutant, s.property, c.strategy);
+        std::filesystem::create_directories(corpus_dir);
+        files[i] = fmt::format("{}/mutant-{}-{}.json", corpus_dir, c.mutant, slug(c.strategy));
+        harness::save_case(s, files[i]);
+      }
+      j.push_back({{"mutant", c.mutant}, {"strategy", c.strategy}, {"seeds", c.seeds}, {"killed", c.killed},
+                   {"property", c.property}, {"median_executions", median(c.executions)},
+                   {"worst_executions", c.executions.empty() ? 0 : *std::max_element(c.executions.begin(), c.executions.end())},
+                   {"median_seconds", median(c.seconds)},
+                   {"worst_seconds", c.seconds.empty() ? 0.0 : *std::max_element(c.seconds.begin(), c.seconds.end())},
+                   {"corpus_file", files[i]}});
+    }
+    bool all = true;
+    for (const auto& c : cells) all = all && c.killed > 0;
+    if (json) {
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("{:<34} {:<10} {:>7} {:<36} {:>10} {:>10} {:>9} {:>9}  {}\n", "mutant", "strategy", "killed",
+                 "by property", "med.exec", "worst.exec", "med.s", "worst.s", "reproducer");
+      for (const auto& r : j)
+        fmt::print("{:<34} {:<10} {:>7} {:<36} {:>10} {:>10} {:>9.3f} {:>9.3f}  {}\n", r["mutant"].get<std::string>(),
+                   r["strategy"].get<std::string>(), fmt::format("{}/{}", r["killed"].get<int>(), r["seeds"].get<int>()),
+                   r["killed"].get<int>() ? r["property"].get<std::string>() : "NOT FOUND",
+                   r["median_executions"].get<std::uint64_t>(), r["worst_executions"].get<std::uint64_t>(),
+                   r["median_seconds"].get<double>(), r["worst_seconds"].get<double>(), r["corpus_file"].get<std::string>());
+    }
+    return all ? kOk : kViolation;  // 1 = some mutant survived
+  }
+};
+
+}  // namespace
+
+void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
+  auto cmd = std::make_shared<Mutants>();
+  CLI::App* c = app.add_subcommand("mutants", "Kill matrix: can the checker find every catalogued real bug?");
+  c->add_option("--mutant", cmd->o.mutants, "Only these mutants (default: all)")->delimiter(',');
+  c->add_option("--strategy", cmd->o.strategies, "Strategies to compare (default: random,pct)")->delimiter(',');
+  c->add_option("--seeds", cmd->o.seeds, "Campaign seeds per cell (default 10)");
+  c->add_option("--budget", cmd->o.budget, "Executions per campaign (default 2000)");
+  c->add_option("--corpus", cmd->corpus_dir, "Write a shrunk reproducer per cell here");
+  c->add_option("--shrink-time", cmd->shrink_seconds, "Seconds to shrink each reproducer");
+  c->add_flag("--json", cmd->json, "Machine-readable table on stdout");
+  c->callback([cmd, &chosen] { chosen = std::make_unique<Mutants>(*cmd); });
+}
+
+}  // namespace dc::cli

@@ -1,0 +1,176 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/cli.hpp"
+#include "impl/mutants.hpp"
+
+namespace dc::cli {
+
+std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) {
+  std::vector<model::Kernel> out;
+  for (const auto& n : names) {
+    if (n == "all") return {model::kAllKernels, model::kAllKernels + 4};
+    model::Kernel k;
+    if (!model::parse_kernel(n, k))
+      throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, all)", n));
+    out.push_back(k);
+  }
+  return out;
+}
+
+std::vector<model::Fs> parse_filesystems(const std::vector<std::string>& names) {
+  std::vector<model::Fs> out;
+  for (const auto& n : names) {
+    if (n == "all") return {model::Fs::Ext4, model::Fs::Xfs};
+    model::Fs f;
+    if (!model::parse_fs(n, f)) throw UsageError(fmt::format("unknown filesystem '{}' (known: ext4, xfs, all)", n));
+    out.push_back(f);
+  }
+  return out;
+}
+
+void check_mutants(const std::vector<std::string>& ids) {
+  for (const auto& id : ids)
+    if (!kern::find_mutant(id))
+      throw UsageError(fmt::format("unknown mutant '{}' (see `diocheck list`)", id));
+}
+
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+std::string corpus_path(const std::string& dir, const harness::Finding& f) {
+  return fmt::format("{}/{}-{}-{}-{:08x}.json", dir, model::to_string(f.kernel), model::to_string(f.fs),
+                     slug(f.property), static_cast<std::uint32_t>(f.reproducer.trace_hash));
+}
+
+void write_findings(harness::CampaignResult& r, const std::string& dir) {
+  if (r.findings.empty()) return;
+  std::filesystem::create_directories(dir);
+  for (auto& f : r.findings) {
+    f.corpus_file = corpus_path(dir, f);
+    harness::save_case(f.reproducer, f.corpus_file);
+  }
+}
+
+void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
+                          const std::vector<model::Fs>& fss) {
+  std::vector<std::pair<model::Kernel, model::Fs>> cols;
+  for (auto k : ks)
+    for (auto f : fss) cols.emplace_back(k, f);
+  std::map<std::string, std::map<std::pair<int, int>, std::size_t>> rows;  // property -> cell -> finding #
+  for (std::size_t i = 0; i < r.findings.size(); ++i)
+    rows[r.findings[i].property][{static_cast<int>(r.findings[i].kernel), static_cast<int>(r.findings[i].fs)}] = i + 1;
+  std::size_t w0 = 24;
+  for (const auto& [p, _] : rows) w0 = std::max(w0, p.size());
+  fmt::print("{:<{}}", "property", w0);
+  for (auto [k, f] : cols) fmt::print(" | {:>15}", fmt::format("{} {}", model::to_string(k), model::to_string(f)));
+  fmt::print("\n{:<{}}", "executions", w0);
+  for (auto [k, f] : cols) {
+    std::uint64_t n = 0;
+    for (const auto& c : r.cells)
+      if (c.kernel == k && c.fs == f) n = c.executions;
+    fmt::print(" | {:>15}", n);
+  }
+  fmt::print("\n{}\n", std::string(w0 + cols.size() * 18, '-'));
+  if (rows.empty()) fmt::print("{:<{}}", "(every property)", w0);
+  for (const auto& [p, cells] : rows) {
+    fmt::print("{:<{}}", p, w0);
+    for (auto [k, f] : cols) {
+      auto it = cells.find({static_cast<int>(k), static_cast<int>(f)});
+      fmt::print(" | {:>15}", it == cells.end() ? "holds" : fmt::format("VIOLATED [{}]", it->second));
+    }
+    fmt::print("\n");
+  }
+  if (rows.empty()) {
+    for (std::size_t i = 0; i < cols.size(); ++i) fmt::print(" | {:>15}", "holds");
+    fmt::print("\n");
+  }
+  for (std::size_t i = 0; i < r.findings.size(); ++i)
+    fmt::print("[{}] {} {}: {} -> {}\n", i + 1, model::to_string(r.findings[i].kernel),
+               model::to_string(r.findings[i].fs), r.findings[i].property,
+               r.findings[i].corpus_file.empty() ? "(not written)" : r.findings[i].corpus_file);
+  fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,
+             r.seconds > 0 ? static_cast<double>(r.executions) / r.seconds : 0.0);
+}
+
+std::string findings_json(const harness::CampaignResult& r) {
+  nlohmann::json j = {{"executions", r.executions}, {"seconds", r.seconds}};
+  j["cells"] = nlohmann::json::array();
+  for (const auto& c : r.cells)
+    j["cells"].push_back({{"kernel", model::to_string(c.kernel)}, {"fs", model::to_string(c.fs)}, {"executions", c.executions}});
+  j["findings"] = nlohmann::json::array();
+  for (const auto& f : r.findings)
+    j["findings"].push_back({{"kernel", model::to_string(f.kernel)}, {"fs", model::to_string(f.fs)},
+                             {"property", f.property}, {"execution", f.execution},
+                             {"executions_before", f.executions_before}, {"seconds", f.seconds},
+                             {"corpus_file", f.corpus_file}});
+  return j.dump(2);
+}
+
+namespace {
+std::string xml_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+}  // namespace
+
+std::string junit_xml(const harness::CampaignResult& r) {
+  std::string cases;
+  for (const auto& c : r.cells) {
+    std::string failures;
+    for (const auto& f : r.findings)
+      if (f.kernel == c.kernel && f.fs == c.fs)
+        failures += fmt::format("      <failure message=\"{}\">{}: {} (corpus file {})</failure>\n",
+                                xml_escape(f.property), xml_escape(f.property), xml_escape(f.reproducer.note),
+                                xml_escape(f.corpus_file));
+    cases += fmt::format("    <testcase classname=\"diocheck.{}\" name=\"{}\" time=\"{:.3f}\">\n{}    </testcase>\n",
+                         model::to_string(c.fs), model::to_string(c.kernel),
+                         r.executions ? r.seconds * static_cast<double>(c.executions) / static_cast<double>(r.executions) : 0.0,
+                         failures);
+  }
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"diocheck fuzz\" "
+                     "tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n{}  </testsuite>\n</testsuites>\n",
+                     r.cells.size(), r.findings.size(), r.seconds, cases);
+}
+
+void show_progress(const harness::Progress& p) {
+  static auto last = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  const bool tty = ::isatty(STDERR_FILENO);
+  const auto now = std::chrono::steady_clock::now();
+  if (!tty && now - last < std::chrono::seconds(10)) return;
+  last = now;
+  const double rate = p.elapsed > 0 ? static_cast<double>(p.executions) / p.elapsed : 0;
+  std::string bar;
+  if (p.budget > 0) {
+    const int filled = static_cast<int>(std::min(1.0, p.elapsed / p.budget) * 30);
+    bar = fmt::format("[{}{}] ", std::string(filled, '#'), std::string(30 - filled, '.'));
+  }
+  const double left = p.budget > 0 ? std::max(0.0, p.budget - p.elapsed) : 0;
+  fmt::print(stderr, "{}{}{} executions  {:.0f}/s  {} findings  {}{}", tty ? "\r" : "", bar, p.executions, rate,
+             p.findings, p.budget > 0 ? fmt::format("{:.0f}s left", left) : fmt::format("{:.0f}s", p.elapsed),
+             tty ? "   " : "\n");
+}
+
+}  // namespace dc::cli

@@ -1,0 +1,106 @@
+#include "harness/run/campaign.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include "harness/run/runner.hpp"
+#include "harness/run/strategy_factory.hpp"
+#include "harness/sched/rng.hpp"
+
+namespace dc::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Plan {
+  model::Kernel kernel;
+  model::Fs fs;
+  model::Workload workload;
+  model::Config config;
+  std::uint64_t strategy_seed;
+};
+
+// Everything about execution i follows from (campaign seed, i).
+Plan plan_for(const CampaignOptions& o, std::uint64_t i) {
+  const std::size_t cells = o.kernels.size() * o.filesystems.size();
+  Plan p;
+  p.kernel = o.kernels[(i % cells) / o.filesystems.size()];
+  p.fs = o.filesystems[i % o.filesystems.size()];
+  gen::GenOptions g = o.gen;
+  g.kernels = {p.kernel};
+  g.filesystems = {p.fs};
+  const std::uint64_t s = sched::mix_seed(o.seed, i);
+  p.workload = gen::sample(gen::workload(g), s);
+  p.config = gen::sample(gen::config(g), sched::mix_seed(s, 1));
+  p.config.mutants = o.mutants;
+  p.strategy_seed = sched::mix_seed(s, 2);
+  return p;
+}
+
+}  // namespace
+
+CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(const Progress&)>& progress) {
+  CampaignResult result;
+  for (auto k : o.kernels)
+    for (auto f : o.filesystems) result.cells.push_back({k, f, 0});
+  const auto t0 = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  std::atomic<std::uint64_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<std::tuple<int, int, std::string>, Finding> found;
+  std::vector<std::uint64_t> cell_count(result.cells.size(), 0);
+  const std::uint64_t limit = o.executions ? o.executions : ~0ULL;
+
+  auto worker = [&] {
+    Runner runner;
+    std::unique_ptr<sched::Strategy> strategy = make_strategy(o.strategy);
+    for (;;) {
+      if (stop.load()) return;
+      const std::uint64_t n = next.fetch_add(1);
+      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) return;
+      const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
+      const Plan p = plan_for(o, i);
+      const Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
+      const std::size_t cell = static_cast<std::size_t>(std::find_if(result.cells.begin(), result.cells.end(), [&](const Cell& c) { return c.kernel == p.kernel && c.fs == p.fs; }) - result.cells.begin());
+      std::lock_guard<std::mutex> lock(mu);
+      const std::uint64_t before = cell_count[cell]++;
+      ++done;
+      if (x.verdict.failed()) {
+        auto key = std::make_tuple(static_cast<int>(p.kernel), static_cast<int>(p.fs), x.verdict.property);
+        auto it = found.find(key);
+        if (it == found.end() || it->second.execution > i) {
+          Finding f{p.kernel, p.fs, x.verdict.property, i, before, elapsed(), {}, {}};
+          f.reproducer.workload = p.workload;
+          f.reproducer.config = p.config;
+          f.reproducer.strategy = o.strategy;
+          f.reproducer.schedule = x.schedule;
+          f.reproducer.property = x.verdict.property;
+          f.reproducer.event = x.verdict.event;
+          f.reproducer.trace_hash = x.trace_hash;
+          f.reproducer.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
+          found[key] = std::move(f);
+        }
+        if (o.stop_at_first) stop = true;
+      }
+      if (progress && done % 64 == 0) progress({done.load(), found.size(), elapsed(), o.seconds});
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  result.executions = done.load();
+  result.seconds = elapsed();
+  for (std::size_t c = 0; c < result.cells.size(); ++c) result.cells[c].executions = cell_count[c];
+  for (auto& [key, f] : found) result.findings.push_back(std::move(f));
+  if (progress) progress({result.executions, result.findings.size(), result.seconds, o.seconds});
+  return result;
+}
+
+}  // namespace dc::harness

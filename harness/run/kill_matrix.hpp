@@ -1,0 +1,32 @@
+// The mutant kill matrix: for every catalogued mutant and strategy, campaigns from several
+// seeds under a fixed budget; how often and how fast the checker kills the mutant.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/run/campaign.hpp"
+
+namespace dc::harness {
+
+struct KillOptions {
+  std::vector<std::string> mutants;     // empty = the whole catalogue
+  std::vector<std::string> strategies{"random", "pct"};
+  int seeds = 10;
+  std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
+  int jobs = 1;
+  gen::GenOptions gen;
+};
+
+struct KillCell {
+  std::string mutant, strategy;
+  int seeds = 0, killed = 0;
+  std::vector<std::uint64_t> executions;  // to first kill, per killing seed
+  std::vector<double> seconds;
+  std::string property;                   // property of the first kill (lowest seed)
+  std::optional<Case> reproducer;         // first kill, for shrinking / the corpus
+};
+
+std::vector<KillCell> run_kill_matrix(const KillOptions& o, const std::function<void(const std::string&)>& log = {});
+
+}  // namespace dc::harness

@@ -1,0 +1,73 @@
+#include "harness/run/runner.hpp"
+
+#include "harness/sched/recorder.hpp"
+#include "harness/sched/replay.hpp"
+#include "impl/kernel/fault.hpp"
+#include "impl/kernel/ktrace.hpp"
+#include "impl/kernel/slab.hpp"
+#include "impl/kernel/workqueue.hpp"
+#include "impl/machine.hpp"
+
+namespace dc::harness {
+
+Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>& v,
+                   std::size_t trace_len) {
+  // End-of-run checks (balance, leaks, missing completions) only mean something when the
+  // run ended normally; after a deadlock or step limit the scheduler's verdict comes first.
+  const bool ended = o.kind == sched::Outcome::Kind::Ok || o.kind == sched::Outcome::Kind::Crash;
+  for (const auto& x : v)
+    if (ended || x.event < trace_len) return {x.property, x.event, x.expected, x.actual};
+  switch (o.kind) {
+    case sched::Outcome::Kind::Ok:
+    case sched::Outcome::Kind::Crash: return {};
+    case sched::Outcome::Kind::Deadlock: return {"deadlock", trace_len, "every task makes progress", o.detail};
+    case sched::Outcome::Kind::StepLimit: return {"step-limit", trace_len, "the execution ends", o.detail};
+    case sched::Outcome::Kind::Bug: return {"kernel-bug", trace_len, "no BUG", o.detail};
+  }
+  return {};
+}
+
+Execution Runner::run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                      std::uint64_t seed) {
+  Execution x;
+  sched::Recorder rec(strategy);
+  kern::Tracer tracer(&x.trace);
+  kern::Slab slab;
+  kern::FaultInjector faults;
+  faults.reset(c.faults);
+  kern::Tracer::install(&tracer);
+  kern::Slab::install(&slab);
+  kern::FaultInjector::install(&faults);
+  kern::set_workqueue_concurrency(c.wq_concurrency);
+  {
+    kern::Machine machine(w, c);
+    sched_.begin(rec, seed);
+    machine.start(sched_);
+    x.outcome = sched_.finish();
+  }
+  // Leaks are only meaningful when the machine shut down cleanly.
+  slab.end_execution(x.outcome.kind == sched::Outcome::Kind::Ok);
+  kern::Tracer::install(nullptr);
+  kern::Slab::install(nullptr);
+  kern::FaultInjector::install(nullptr);
+  for (std::size_t i = 0; i < sched_.actor_count(); ++i) {
+    x.actor_names.push_back(sched_.name(static_cast<sched::ActorId>(i)));
+    x.actor_ctx.push_back(sched_.ctx_of(static_cast<sched::ActorId>(i)));
+  }
+  x.schedule = rec.schedule();
+  x.stats = sched_.stats();
+  x.trace_hash = model::trace_hash(x.trace);
+  x.violations = model::check(w, c, x.trace);
+  x.verdict = verdict_of(x.outcome, x.violations, x.trace.events.size());
+  return x;
+}
+
+Execution Runner::replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s) {
+  sched::ReplayStrategy replay(s);
+  Execution x = run(w, c, replay, s.seed);
+  if (replay.divergence())
+    x.divergence = "decision " + std::to_string(replay.divergence()->step) + ": " + replay.divergence()->detail;
+  return x;
+}
+
+}  // namespace dc::harness

@@ -1,0 +1,56 @@
+// One execution end to end: boot the simulated machine for (workload, config), run it under
+// the deterministic scheduler with the given strategy and seed, judge the trace with the
+// reference model, and return everything needed to report, store or replay it.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/sched/schedule.hpp"
+#include "harness/sched/scheduler.hpp"
+#include "model/checker.hpp"
+#include "model/config.hpp"
+#include "model/event.hpp"
+#include "model/workload.hpp"
+
+namespace dc::harness {
+
+// The verdict of one execution: the first thing that went wrong, or nothing.
+struct Verdict {
+  std::string property;  // empty = every property holds
+  std::size_t event = 0; // index in the trace where it broke
+  std::string expected, actual;
+  bool failed() const { return !property.empty(); }
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+struct Execution {
+  sched::Outcome outcome;
+  sched::Schedule schedule;
+  sched::ExecutionStats stats;
+  model::Trace trace;
+  std::uint64_t trace_hash = 0;
+  std::vector<model::Violation> violations;
+  Verdict verdict;
+  std::optional<std::string> divergence;  // replay only: where the run left the schedule
+  std::vector<std::string> actor_names;   // by actor id
+  std::vector<sched::Ctx> actor_ctx;      // by actor id
+};
+
+class Runner {
+ public:
+  explicit Runner(sched::SchedulerOptions opts = {}) : sched_(opts) {}
+  // Runs once with `strategy` (wrapped in a Recorder) from `seed`.
+  Execution run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                std::uint64_t seed);
+  // Replays a recorded schedule; Execution::divergence says where the run left it.
+  Execution replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s);
+
+ private:
+  sched::Scheduler sched_;
+};
+
+Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>& v,
+                   std::size_t trace_len);
+
+}  // namespace dc::harness

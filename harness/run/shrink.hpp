@@ -1,0 +1,34 @@
+// Minimises a failing case: fewer tasks and operations, smaller ranges, fewer faults and
+// flags, then fewer preemptions. Every accepted step still fails the same property; the
+// schedule is re-found for each smaller workload (replay first, then fresh searches).
+#pragma once
+#include <cstdint>
+
+#include "harness/run/corpus.hpp"
+
+namespace dc::harness {
+
+struct ShrinkOptions {
+  int searches_per_candidate = 300;  // executions tried to re-find a failing schedule
+  double seconds = 60;               // overall budget
+};
+
+struct ShrinkStats {
+  std::uint64_t executions = 0;
+  int accepted = 0;
+};
+
+// A total order on case size: tasks, operations, bytes, faults, flags, preemptions, switches.
+struct CaseSize {
+  std::size_t tasks, ops;
+  std::uint64_t bytes;
+  std::size_t faults, flags;
+  std::uint64_t preemptions, switches;
+  auto operator<=>(const CaseSize&) const = default;
+};
+CaseSize size_of(const Case& c);
+
+// Throws CorpusError if `c` does not fail its recorded property to begin with.
+Case shrink(const Case& c, const ShrinkOptions& o = {}, ShrinkStats* stats = nullptr);
+
+}  // namespace dc::harness

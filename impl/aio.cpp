@@ -1,0 +1,115 @@
+#include "impl/aio.hpp"
+
+#include "impl/variant.hpp"
+
+namespace dc::kern {
+namespace {
+
+void kiocb_free(kiocb* req) {
+  ktrace(model::EvKind::KiocbFree, req->id, 0, 0, 0, req->ki_op);
+  if (req->ki_filp) fput(req->ki_filp);
+  kfree(req, "kiocb");
+}
+
+// 3.11: drop one of the two references (submission, I/O).
+void aio_put_req(kiocb* req) {
+  kasan_check(req, "aio_put_req");
+  sched_point(req);
+  if (--req->ki_users == 0) kiocb_free(req);
+}
+
+}  // namespace
+
+void ioctx_init(kioctx* ctx) {
+  ctx->ring.clear();
+  ctx->head = 0;
+  ctx->reqs_active = 0;
+  spin_lock_init(&ctx->completion_lock);
+  init_waitqueue_head(&ctx->wait);
+  ctx->id = kobj_id();
+}
+
+bool iocb_is_dsync(const kiocb* k) {
+  const file* f = k->ki_filp;
+  return k->ki_dsync || (f->f_flags & (O_DSYNC_ | O_SYNC_)) || IS_SYNC(f->f_inode);
+}
+
+long io_submit_one(kioctx* ctx, file* f, std::uint32_t op, bool is_read, loff_t pos,
+                   const user_buf& buf, const std::vector<std::uint32_t>* read_buf, bool dsync) {
+  kiocb* req = kzalloc<kiocb>("kiocb", GFP_KERNEL);
+  if (!req) return -EAGAIN;
+  req->id = kobj_of(req);
+  req->ki_ctx = ctx;
+  req->ki_filp = get_file(f);
+  req->ki_pos = pos;
+  req->ki_op = op;
+  req->ki_dsync = dsync;
+  req->ki_read = is_read;
+  req->ki_buf = read_buf;
+  req->ki_users = 2;
+  sched_point(ctx);
+  ++ctx->reqs_active;
+  // aio_run_iocb
+  FsType* fs = f->f_inode->i_sb->s_type;
+  ssize_t ret = is_read ? fs->aio_read(req, buf, pos) : fs->aio_write(req, buf, pos);
+  if (ret != -EIOCBQUEUED) {
+    if (ret == -512 /* ERESTARTSYS */) ret = -EINTR;
+    aio_complete(req, ret, 0);
+  }
+  if (!variant_has(Fix::AioKiocbFreeInComplete)) aio_put_req(req);  // the submission ref
+  return 0;
+}
+
+void aio_complete(kiocb* iocb, ssize_t res, ssize_t res2) {
+  kasan_check(iocb, "aio_complete");
+  if (is_sync_kiocb(iocb)) {
+    sched_point(iocb);
+    iocb->ki_user_data = res;
+    ktrace(model::EvKind::AioComplete, iocb->id, res, res2, 0, iocb->ki_op);
+    return;
+  }
+  kioctx* ctx = iocb->ki_ctx;
+  const bool v311 = !variant_has(Fix::AioKiocbFreeInComplete);
+  bool cancelled = false;
+  if (v311) {
+    sched_point(iocb);  // xchg(&iocb->ki_cancel, KIOCB_CANCELLED)
+    cancelled = iocb->ki_cancel;
+    iocb->ki_cancel = true;
+  }
+  irqflags_t fl;
+  spin_lock_irqsave(&ctx->completion_lock, fl);
+  if (!cancelled) {
+    io_event ev;
+    ev.op = iocb->ki_op;
+    ev.obj = iocb->id;
+    ev.res = res;
+    ev.res2 = res2;
+    ev.read_buf = iocb->ki_read ? iocb->ki_buf : nullptr;
+    ev.offset = iocb->ki_pos;
+    ctx->ring.push_back(ev);
+  }
+  --ctx->reqs_active;
+  ktrace(model::EvKind::AioComplete, iocb->id, res, res2, 0, iocb->ki_op);
+  spin_unlock_irqrestore(&ctx->completion_lock, fl);
+  if (v311)
+    aio_put_req(iocb);
+  else
+    kiocb_free(iocb);
+  wake_up(&ctx->wait);
+}
+
+long io_getevents(kioctx* ctx, unsigned nr, std::vector<io_event>* out) {
+  wait_event(&ctx->wait, [ctx, nr] { return ctx->ring.size() - ctx->head >= nr; },
+             "io_getevents");
+  irqflags_t fl;
+  spin_lock_irqsave(&ctx->completion_lock, fl);
+  for (unsigned i = 0; i < nr; ++i) out->push_back(ctx->ring[ctx->head++]);
+  spin_unlock_irqrestore(&ctx->completion_lock, fl);
+  return nr;
+}
+
+void exit_aio(kioctx* ctx) {
+  wait_event(&ctx->wait, [ctx] { return ctx->reqs_active <= 0; }, "exit_aio");
+}
+
+}  // namespace dc::kern

@@ -1,0 +1,307 @@
+#include "impl/machine.hpp"
+
+#include <climits>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "impl/aio.hpp"
+#include "impl/fs/ext4.hpp"
+#include "impl/fs/xfs.hpp"
+#include "impl/variant.hpp"
+#include "impl/vfs.hpp"
+
+namespace dc::kern {
+
+struct Machine::Impl {
+  struct TaskState {
+    const model::Task* task = nullptr;
+    file dfile;  // the O_DIRECT fd
+    file bfile;  // the buffered fd
+    kioctx ctx;
+    bool closed = false;
+  };
+
+  model::Workload w;
+  model::Config c;
+  FsType* fs = nullptr;
+  disk dsk;
+  super_block* sb = nullptr;
+  inode* ino = nullptr;
+  std::vector<std::unique_ptr<TaskState>> tasks;
+  std::map<std::uint32_t, std::vector<std::uint32_t>> read_bufs;  // AIO read user memory
+  std::size_t tasks_left = 0;
+  bool unmounted = false;
+  bool crashed = false;
+  bool installed = false;
+
+  void build_disk();
+  void mount();
+  void run_task(std::size_t idx);
+  long run_op(TaskState& t, const model::Op& op);
+  void teardown();
+  void emit_read(std::uint32_t op, loff_t offset, ssize_t len, const std::uint32_t* data);
+  bool all_files_released() const;
+};
+
+Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::make_unique<Impl>()) {
+  impl_->w = w;
+  impl_->c = c;
+  if (c.fs == model::Fs::Ext4)
+    impl_->fs = ext4_fs_type();
+  else if (c.fs == model::Fs::Xfs)
+    impl_->fs = xfs_fs_type();
+  else
+    throw std::invalid_argument(fmt::format("filesystem {} is not ported yet", model::to_string(c.fs)));
+  if (w.sector_size == 0 || w.block_size < w.sector_size || w.block_size % w.sector_size)
+    throw std::invalid_argument("block size must be a multiple of the sector size");
+}
+
+Machine::~Machine() {
+  if (impl_->installed) variant_install(nullptr);
+}
+
+void Machine::Impl::build_disk() {
+  bdev_init(&dsk.bdev, w.sector_size, w.block_size);
+  dsk.journal.j_disk = &dsk;
+  dsk.journal.j_commit_sequence = 0;
+  dsk.journal.t_updates = 0;
+  init_waitqueue_head(&dsk.journal.j_wait_updates);
+  dsk.meta = {};
+  const std::uint64_t bs = w.block_size, ss = w.sector_size, spb = bs / ss;
+  for (const model::Range& r : w.preallocated) {
+    if (r.len == 0) continue;
+    for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
+      extent& e = dsk.meta.at(b);
+      if (e.state != ExtentState::Hole) continue;
+      e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
+      e.state = ExtentState::Unwritten;
+    }
+  }
+  for (const model::Range& r : w.written) {
+    if (r.len == 0) continue;
+    for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
+      extent& e = dsk.meta.at(b);
+      if (e.state == ExtentState::Hole) e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
+      if (e.state != ExtentState::Written)
+        for (std::uint64_t i = 0; i < spb; ++i) dsk.bdev.cache[e.pblk * spb + i] = model::kZero;
+      e.state = ExtentState::Written;
+      for (std::uint64_t i = 0; i < spb; ++i) {
+        const std::uint64_t s0 = b * bs + i * ss;
+        if (s0 + ss > r.offset && s0 < r.offset + r.len)
+          dsk.bdev.cache[e.pblk * spb + i] = model::kInitialData;
+      }
+    }
+  }
+  dsk.meta.disksize = static_cast<loff_t>(w.initial_size);
+  dsk.durable = dsk.meta;
+  dsk.bdev.durable = dsk.bdev.cache;
+}
+
+void Machine::Impl::mount() {
+  sb = kzalloc<super_block>("super_block", GFP_KERNEL);
+  if (!sb) throw std::runtime_error("mount: cannot allocate the superblock");
+  sb->id = kobj_of(sb);
+  sb->s_blocksize = w.block_size;
+  sb->s_blkbits = 0;
+  while ((1u << sb->s_blkbits) < w.block_size) ++sb->s_blkbits;
+  sb->s_bdev = &dsk.bdev;
+  sb->s_disk = &dsk;
+  sb->s_journal = &dsk.journal;
+  sb->s_type = fs;
+  sb->dioread_nolock = c.dioread_nolock;
+  if (fs->fill_super(sb)) throw std::runtime_error("mount: fill_super failed");
+
+  ino = kzalloc<inode>("inode", GFP_KERNEL);
+  if (!ino) throw std::runtime_error("mount: cannot allocate the inode");
+  ino->id = kobj_of(ino);
+  ino->i_sb = sb;
+  ino->i_meta = &dsk.meta;
+  ino->i_size = static_cast<loff_t>(w.initial_size);
+  ino->i_blkbits = sb->s_blkbits;
+  ino->is_sync = w.inode_sync;
+  mutex_init(&ino->i_mutex);
+  mutex_init(&ino->i_aio_mutex);
+  init_rwsem(&ino->i_data_sem);
+  init_waitqueue_head(&ino->i_ioend_wq);
+  spin_lock_init(&ino->i_completed_io_lock);
+  fs->init_inode(ino);
+  ++sb->s_inodes;
+
+  for (const model::Task& task : w.tasks) {
+    auto t = std::make_unique<TaskState>();
+    t->task = &task;
+    t->dfile.f_inode = ino;
+    t->dfile.f_flags = O_DIRECT_ | (w.o_dsync ? O_DSYNC_ : 0u) | (w.o_sync ? O_SYNC_ : 0u);
+    t->dfile.f_count = 1;
+    t->dfile.id = kobj_id();
+    init_waitqueue_head(&t->dfile.f_wait);
+    t->bfile.f_inode = ino;
+    t->bfile.f_flags = 0;
+    t->bfile.f_count = 1;
+    t->bfile.id = kobj_id();
+    init_waitqueue_head(&t->bfile.f_wait);
+    ioctx_init(&t->ctx);
+    ino->i_count += 2;
+    tasks.push_back(std::move(t));
+  }
+}
+
+void Machine::start(sched::Scheduler& s) {
+  Impl& m = *impl_;
+  variant_install(&m.c);
+  m.installed = true;
+  set_workqueue_concurrency(m.c.wq_concurrency);
+  m.build_disk();
+  m.mount();
+  m.tasks_left = m.tasks.size();
+  for (std::size_t i = 0; i < m.tasks.size(); ++i)
+    s.spawn(fmt::format("task{}", i), Ctx::Process, [&m, i] { m.run_task(i); });
+  if (m.tasks.empty()) s.spawn("umount", Ctx::Process, [&m] { m.teardown(); });
+}
+
+void Machine::Impl::emit_read(std::uint32_t op, loff_t offset, ssize_t len, const std::uint32_t* data) {
+  Tracer* t = Tracer::current();
+  if (!t || len <= 0) return;
+  const loff_t ss = w.sector_size;
+  const auto n = static_cast<std::size_t>((offset % ss + len + ss - 1) / ss);
+  t->emit(model::EvKind::ReadData, 0, offset, len, 0, op, std::span<const std::uint32_t>(data, n));
+}
+
+bool Machine::Impl::all_files_released() const {
+  for (const auto& t : tasks)
+    if (!t->dfile.released || !t->bfile.released) return false;
+  return true;
+}
+
+long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
+  using model::OpKind;
+  const loff_t ss = w.sector_size;
+  const auto off = static_cast<loff_t>(op.offset);
+  const auto len = static_cast<loff_t>(op.len);
+  const bool needs_fd = op.kind != OpKind::Unmount && op.kind != OpKind::Crash &&
+                        op.kind != OpKind::GetEvents;
+  if (needs_fd && t.closed) return -EBADF;
+  switch (op.kind) {
+    case OpKind::AioWrite:
+    case OpKind::AioRead: {
+      const bool rd = op.kind == OpKind::AioRead;
+      user_buf buf;
+      buf.len = len;
+      std::vector<std::uint32_t>* rb = nullptr;
+      if (rd) {
+        rb = &read_bufs[op.id];
+        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (len + ss - 1) / ss)), model::kZero);
+        buf.read = rb->data();
+      } else {
+        buf.write_id = model::write_id_of(op);
+      }
+      const long r = io_submit_one(&t.ctx, &t.dfile, op.id, rd, off, buf, rb, op.dsync);
+      return r == 0 ? 1 : r;
+    }
+    case OpKind::GetEvents: {
+      std::vector<io_event> evs;
+      const long n = io_getevents(&t.ctx, op.nr, &evs);
+      for (const io_event& ev : evs) {
+        ktrace(model::EvKind::AioReaped, ev.obj, ev.res, 0, 0, ev.op);
+        if (ev.read_buf && ev.res > 0) emit_read(ev.op, ev.offset, ev.res, ev.read_buf->data());
+      }
+      return n;
+    }
+    case OpKind::PWrite:
+    case OpKind::PRead:
+    case OpKind::BufWrite:
+    case OpKind::BufRead: {
+      const bool rd = op.kind == OpKind::PRead || op.kind == OpKind::BufRead;
+      const bool direct = op.kind == OpKind::PWrite || op.kind == OpKind::PRead;
+      kiocb k;  // init_sync_kiocb: on the stack, ki_ctx NULL
+      k.ki_filp = direct ? &t.dfile : &t.bfile;
+      k.ki_pos = off;
+      k.ki_op = op.id;
+      k.ki_dsync = op.dsync;
+      k.ki_read = rd;
+      k.ki_users = 1;
+      k.id = kobj_id();
+      user_buf buf;
+      buf.len = len;
+      std::vector<std::uint32_t> data;
+      if (rd) {
+        data.assign(static_cast<std::size_t>(std::max<loff_t>(1, (off % ss + len + ss - 1) / ss)), model::kZero);
+        buf.read = data.data();
+        const ssize_t r = fs->aio_read(&k, buf, off);
+        emit_read(op.id, off, r, data.data());
+        return r;
+      }
+      buf.write_id = model::write_id_of(op);
+      return fs->aio_write(&k, buf, off);
+    }
+    case OpKind::Truncate: {
+      // do_truncate
+      mutex_lock(&ino->i_mutex);
+      const int r = fs->setattr_size(ino, len);
+      mutex_unlock(&ino->i_mutex);
+      return r;
+    }
+    case OpKind::Fallocate:
+      return fs->fallocate(&t.dfile, op.keep_size, off, len);
+    case OpKind::Fsync:
+      return vfs_fsync_range(&t.dfile, 0, LLONG_MAX, op.dsync);
+    case OpKind::Close:
+      t.closed = true;
+      fput(&t.dfile);
+      fput(&t.bfile);
+      return 0;
+    case OpKind::Unmount:
+      if (unmounted) return -EINVAL;
+      if (!all_files_released()) return -EBUSY;
+      generic_shutdown_super(sb);
+      unmounted = true;
+      return 0;
+    case OpKind::Crash: {
+      loff_t size = 0;
+      const std::vector<std::uint32_t> view = crash_view(dsk, &size);
+      crashed = true;
+      if (Tracer* tr = Tracer::current())
+        tr->emit(model::EvKind::Crash, 0, size, 0, 0, op.id, view);
+      scheduler().abandon(sched::Outcome::Kind::Crash,
+                          fmt::format("power cut by {} (op {})", scheduler().name(current_actor()), op.id));
+    }
+  }
+  return -EINVAL;
+}
+
+void Machine::Impl::run_task(std::size_t idx) {
+  TaskState& t = *tasks[idx];
+  Tracer* tr = Tracer::current();
+  for (const model::Op& op : t.task->ops) {
+    if (tr) tr->set_op(current_actor(), op.id);
+    ktrace(model::EvKind::OpBegin, 0, static_cast<std::int64_t>(op.kind));
+    const long r = run_op(t, op);
+    ktrace(model::EvKind::OpEnd, 0, r);
+  }
+  if (tr) tr->set_op(current_actor(), model::kNoOp);
+  if (--tasks_left == 0 && !unmounted && !crashed)
+    scheduler().spawn("umount", Ctx::Process, [this] { teardown(); });
+}
+
+// Process exit of every task (exit_aio, close), then umount.
+void Machine::Impl::teardown() {
+  for (auto& t : tasks) exit_aio(&t->ctx);
+  for (auto& t : tasks) {
+    if (t->closed) continue;
+    t->closed = true;
+    fput(&t->dfile);
+    fput(&t->bfile);
+  }
+  for (auto& t : tasks) {
+    wait_event(&t->dfile.f_wait, [&t] { return t->dfile.released; }, "umount: file in use");
+    wait_event(&t->bfile.f_wait, [&t] { return t->bfile.released; }, "umount: file in use");
+  }
+  if (unmounted) return;
+  generic_shutdown_super(sb);
+  unmounted = true;
+}
+
+}  // namespace dc::kern

@@ -1,0 +1,32 @@
+#include "impl/variant.hpp"
+
+namespace dc::kern {
+namespace {
+thread_local const model::Config* tl_config = nullptr;
+const model::Config kDefault{};
+}  // namespace
+
+void variant_install(const model::Config* c) { tl_config = c; }
+const model::Config& variant_config() { return tl_config ? *tl_config : kDefault; }
+model::Kernel variant_kernel() { return variant_config().kernel; }
+
+bool variant_has(Fix f) {
+  using K = model::Kernel;
+  const K k = variant_kernel();
+  switch (f) {
+    case Fix::GenericDeferredCompletion:
+    case Fix::AioKiocbFreeInComplete:
+      return k != K::V3_11;
+    case Fix::DsyncAio:
+    case Fix::SbInitWqCmpxchgReturn:
+      return k == K::V3_12 || k == K::V3_12_fixed;
+    case Fix::Ext4IoEndViaBPrivate:
+    case Fix::Ext4NoIoEndForOverwrite:
+    case Fix::InvalidateAfterDioComplete:
+    case Fix::NoConvertOnIoError:
+      return k == K::V3_12_fixed;
+  }
+  return false;
+}
+
+}  // namespace dc::kern

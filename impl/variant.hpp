@@ -1,0 +1,43 @@
+// Kernel variants of the port, selected at run time from model::Config::kernel.
+// Every version-dependent branch of impl/ asks variant_has(Fix::...) -- grep for it to see
+// every difference between 3.11, 7b7a8665, 3.12 and 3.12-fixed (see impl/README.md).
+#pragma once
+#include "model/config.hpp"
+
+namespace dc::kern {
+
+enum class Fix {
+  // 7b7a8665 "direct-io: Implement generic deferred AIO completions": s_dio_done_wq,
+  // BH_Defer_Completion, 4-argument end_io, dio_complete owns inode_dio_done/aio_complete/free.
+  GenericDeferredCompletion,
+  // 3.12-style fs/aio.c: the kiocb is freed inside aio_complete (kiocb_free); 3.11 keeps
+  // ki_users / ki_cancel. The parent of 7b7a8665 is [U] in the spec; we use 3.12 style there.
+  AioKiocbFreeInComplete,
+  // 02afc27 "direct-io: Handle O_(D)SYNC AIO": defer trigger at submission,
+  // generic_write_sync in dio_complete, callers sync only on ret > 0.
+  DsyncAio,
+  // v3.12 sb_init_dio_done_wq decides the lost race from the cmpxchg return value
+  // (7b7a8665 re-reads s_dio_done_wq).
+  SbInitWqCmpxchgReturn,
+  // 109811c20fb8 "ext4: simplify io_end handling for AIO DIO": io_end allocated in
+  // get_block on the first unwritten mapping and handed over via b_private; the dio holds
+  // the only reference; no inode->i_private; end_io always called (187372a3b9fa).
+  Ext4IoEndViaBPrivate,
+  // 74dae4278546 "ext4: fix crashes in dioread_nolock mode": no io_end for unlocked
+  // (overwrite) DIO.
+  Ext4NoIoEndForOverwrite,
+  // 332391a9935d / 5e25c269e17d: invalidate the page cache after an async DIO write has
+  // completed (completion deferred to the workqueue when the mapping has pages).
+  InvalidateAfterDioComplete,
+  // end_io receives the dio result (an error on failed data I/O) and ext4 does not convert
+  // extents whose data write failed.
+  NoConvertOnIoError,
+};
+
+// The configuration of the execution running on this thread (installed by Machine).
+void variant_install(const model::Config* c);
+const model::Config& variant_config();
+model::Kernel variant_kernel();
+bool variant_has(Fix f);
+
+}  // namespace dc::kern

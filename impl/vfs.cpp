@@ -1,0 +1,291 @@
+// VFS pieces of the port: i_dio_count (inode_dio_done / inode_dio_wait), i_size, the page
+// cache (write-back, invalidation), generic_file_direct_write and the buffered fallback,
+// generic_write_sync, file and inode references (fput, delayed fput, iput/evict) and
+// generic_shutdown_super.
+#include "impl/vfs.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "impl/variant.hpp"
+
+namespace dc::kern {
+
+void inode_dio_begin(inode* in) {
+  kasan_check(in, "inode_dio_begin");
+  const int v = atomic_inc_return(&in->i_dio_count);
+  ktrace(model::EvKind::InodeDioInc, in->id, v);
+}
+
+void inode_dio_done(inode* in) {
+  kasan_check(in, "inode_dio_done");
+  const int v = atomic_dec_return(&in->i_dio_count);
+  ktrace(model::EvKind::InodeDioDone, in->id, v);
+  if (v == 0) wake_up_bit(&in->i_state, __I_DIO_WAKEUP);
+}
+
+void inode_dio_wait(inode* in) {
+  ktrace(model::EvKind::InodeDioWaitBegin, in->id);
+  wait_on_bit_cond(&in->i_state, __I_DIO_WAKEUP,
+                   [in] { return in->i_dio_count.counter != 0; }, "inode_dio_wait");
+  ktrace(model::EvKind::InodeDioWaitEnd, in->id);
+}
+
+loff_t i_size_read(const inode* in) { return in->i_size; }
+
+void i_size_write(inode* in, loff_t size) {
+  ktrace(model::EvKind::SizeUpdate, in->id, in->i_size, size);
+  in->i_size = size;
+}
+
+namespace {
+
+// Write one dirty page back (synchronously: map, write to the device, clean). The page is
+// looked up again after the mapping step: other actors may have cleaned or dropped it.
+void writepage(inode* in, std::uint64_t lblk) {
+  std::uint64_t pblk = 0;
+  const int err = in->i_sb->s_type->writepage_map(in, lblk, &pblk);
+  if (err) return;
+  block_device* bdev = in->i_sb->s_bdev;
+  sched_point(bdev);
+  auto it = in->i_mapping.pages.find(lblk);
+  if (it == in->i_mapping.pages.end() || !it->second.dirty) return;
+  page& pg = it->second;
+  for (unsigned i = 0; i < bdev->spb; ++i) bdev->cache[pblk * bdev->spb + i] = pg.sect[i];
+  std::uint32_t wid = model::kZero;
+  for (std::uint32_t v : pg.sect)
+    if (v != model::kZero) wid = v;
+  ktrace(model::EvKind::DevWrite, 0, static_cast<std::int64_t>(pblk * bdev->spb), bdev->spb, wid);
+  pg.dirty = false;
+}
+
+std::uint64_t first_block(const inode* in, loff_t start) {
+  return static_cast<std::uint64_t>(start / in->i_sb->s_blocksize);
+}
+std::uint64_t last_block(const inode* in, loff_t end) {  // end inclusive
+  return static_cast<std::uint64_t>(end / in->i_sb->s_blocksize);
+}
+
+page& find_or_create_page(inode* in, std::uint64_t lblk) {
+  auto it = in->i_mapping.pages.find(lblk);
+  if (it != in->i_mapping.pages.end()) return it->second;
+  page pg;
+  pg.sect.resize(in->i_sb->s_bdev->spb);
+  read_block_current(*in->i_sb->s_disk, lblk, pg.sect.data());
+  return in->i_mapping.pages.emplace(lblk, std::move(pg)).first->second;
+}
+
+}  // namespace
+
+int filemap_write_and_wait_range(inode* in, loff_t start, loff_t end) {
+  might_sleep("filemap_write_and_wait_range");
+  if (end < start) return 0;
+  const std::uint64_t lo = first_block(in, start), hi = last_block(in, end);
+  for (;;) {
+    sched_point(&in->i_mapping);
+    auto it = std::find_if(in->i_mapping.pages.begin(), in->i_mapping.pages.end(),
+                           [lo, hi](const auto& kv) {
+                             return kv.first >= lo && kv.first <= hi && kv.second.dirty;
+                           });
+    if (it == in->i_mapping.pages.end()) return 0;
+    writepage(in, it->first);
+  }
+}
+
+int invalidate_inode_pages2_range(inode* in, loff_t start, loff_t end) {
+  might_sleep("invalidate_inode_pages2_range");
+  if (end < start) return 0;
+  const std::uint64_t lo = first_block(in, start), hi = last_block(in, end);
+  auto& pages = in->i_mapping.pages;
+  for (;;) {
+    sched_point(&in->i_mapping);
+    auto it = pages.lower_bound(lo);
+    if (it == pages.end() || it->first > hi) return 0;
+    if (it->second.dirty)
+      writepage(in, it->first);  // launder, then look again
+    else
+      pages.erase(it);
+  }
+}
+
+void truncate_pagecache(inode* in, loff_t newsize) {
+  sched_point(&in->i_mapping);
+  const loff_t bs = in->i_sb->s_blocksize;
+  const loff_t ss = in->i_sb->s_bdev->sector_size;
+  auto& pages = in->i_mapping.pages;
+  for (auto it = pages.begin(); it != pages.end();) {
+    const loff_t start = static_cast<loff_t>(it->first) * bs;
+    if (start >= newsize) {
+      it = pages.erase(it);
+      continue;
+    }
+    if (start + bs > newsize)  // partial page: zero past the new size
+      for (loff_t p = (newsize + ss - 1) / ss * ss; p < start + bs; p += ss)
+        it->second.sect[static_cast<std::size_t>((p - start) / ss)] = model::kZero;
+    ++it;
+  }
+}
+
+ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
+  const loff_t bs = in->i_sb->s_blocksize;
+  const loff_t ss = in->i_sb->s_bdev->sector_size;
+  const loff_t end = pos + buf.len;
+  for (loff_t p = pos; p < end;) {
+    const auto lblk = static_cast<std::uint64_t>(p / bs);
+    const loff_t blk_start = static_cast<loff_t>(lblk) * bs;
+    const loff_t chunk_end = std::min(end, blk_start + bs);
+    sched_point(&in->i_mapping);
+    page& pg = find_or_create_page(in, lblk);
+    for (loff_t s = p / ss * ss; s < chunk_end; s += ss)
+      pg.sect[static_cast<std::size_t>((s - blk_start) / ss)] = buf.write_id;
+    pg.dirty = true;
+    p = chunk_end;
+  }
+  if (end > i_size_read(in)) i_size_write(in, end);
+  return buf.len;
+}
+
+ssize_t generic_file_buffered_read(inode* in, std::uint32_t* dst, loff_t pos, loff_t len) {
+  const loff_t size = i_size_read(in);
+  if (pos >= size) return 0;
+  len = std::min(len, size - pos);
+  const loff_t bs = in->i_sb->s_blocksize;
+  const loff_t ss = in->i_sb->s_bdev->sector_size;
+  const loff_t first = pos / ss * ss;
+  for (loff_t s = first; s < pos + len; s += ss) {
+    const auto lblk = static_cast<std::uint64_t>(s / bs);
+    sched_point(&in->i_mapping, Access::Read);
+    page& pg = find_or_create_page(in, lblk);
+    dst[(s - first) / ss] = pg.sect[static_cast<std::size_t>((s - static_cast<loff_t>(lblk) * bs) / ss)];
+  }
+  return len;
+}
+
+ssize_t generic_file_direct_write(kiocb* iocb, const user_buf& buf, loff_t pos, loff_t* ppos) {
+  inode* in = iocb->ki_filp->f_inode;
+  const loff_t end = pos + buf.len - 1;
+  ssize_t written = filemap_write_and_wait_range(in, pos, end);
+  if (written) return written;
+  if (in->i_mapping.nrpages()) {
+    written = invalidate_inode_pages2_range(in, pos, end);
+    if (written) return written == -EBUSY ? 0 : written;
+  }
+  written = in->i_sb->s_type->direct_IO(1 /* WRITE */, iocb, buf, pos);
+  // Pages read in while the write was in flight are dropped again (for AIO this runs at
+  // submission, before completion: the race 332391a9935d fixes).
+  if (in->i_mapping.nrpages()) invalidate_inode_pages2_range(in, pos, end);
+  if (written > 0) {
+    const loff_t npos = pos + written;
+    if (npos > i_size_read(in)) i_size_write(in, npos);
+    kasan_check(iocb, "generic_file_direct_write: *ppos");
+    *ppos = npos;
+  }
+  return written;
+}
+
+ssize_t __generic_file_aio_write(kiocb* iocb, const user_buf& buf, loff_t* ppos) {
+  file* f = iocb->ki_filp;
+  inode* in = f->f_inode;
+  const loff_t count = buf.len;
+  const loff_t pos = *ppos;
+  if (count == 0) return 0;
+  if (!(f->f_flags & O_DIRECT_)) {
+    const ssize_t w = generic_perform_write(in, buf, pos);
+    if (w > 0) *ppos = pos + w;
+    return w;
+  }
+  ssize_t written = generic_file_direct_write(iocb, buf, pos, ppos);
+  if (written < 0 || written == count) return written;
+  // Fall back to buffered I/O for the rest (-ENOTBLK, short write), then write it back and
+  // invalidate to keep O_DIRECT semantics.
+  user_buf rest = buf;
+  rest.len = count - written;
+  const loff_t bpos = pos + written;
+  const ssize_t status = generic_perform_write(in, rest, bpos);
+  if (status > 0) {
+    const loff_t endbyte = bpos + status - 1;
+    const int err = filemap_write_and_wait_range(in, bpos, endbyte);
+    if (err == 0) {
+      written += status;
+      *ppos = endbyte + 1;
+      invalidate_inode_pages2_range(in, bpos, endbyte);
+    }
+  }
+  return written ? written : status;
+}
+
+int vfs_fsync_range(file* f, loff_t start, loff_t end, int datasync) {
+  return f->f_inode->i_sb->s_type->fsync(f, start, end, datasync);
+}
+
+int generic_write_sync(file* f, loff_t pos, loff_t count, bool iocb_dsync) {
+  inode* in = f->f_inode;
+  if (!(f->f_flags & (O_DSYNC_ | O_SYNC_)) && !IS_SYNC(in) && !iocb_dsync) return 0;
+  const int datasync = !((f->f_flags & O_SYNC_) || IS_SYNC(in));
+  return vfs_fsync_range(f, pos, pos + count - 1, datasync);
+}
+
+// ---- references -----------------------------------------------------------------------------
+
+file* get_file(file* f) {
+  sched_point(f);
+  ++f->f_count;
+  return f;
+}
+
+namespace {
+
+void evict(inode* in) {
+  super_block* sb = in->i_sb;
+  sb->s_type->evict_inode(in);
+  --sb->s_inodes;
+  kfree(in, "inode");
+}
+
+void __fput(file* f) {
+  iput(f->f_inode);
+  f->released = true;
+  wake_up_all(&f->f_wait);
+}
+
+bool in_kworker() {
+  return scheduler().name(current_actor()).rfind("kworker", 0) == 0;
+}
+
+}  // namespace
+
+void fput(file* f) {
+  sched_point(f);
+  if (f->f_count <= 0) {
+    WARN(fmt::format("fput of file #{} with no reference", f->id));
+    return;
+  }
+  if (--f->f_count != 0) return;
+  if (in_interrupt() || in_kworker()) {
+    // Delayed fput: the final __fput runs later in process context.
+    scheduler().spawn("delayed_fput", Ctx::Process, [f] { __fput(f); });
+    return;
+  }
+  __fput(f);  // task_work at return to user space
+}
+
+void iput(inode* in) {
+  kasan_check(in, "iput");
+  sched_point(in);
+  if (--in->i_count == 0) evict(in);
+}
+
+void generic_shutdown_super(super_block* sb) {
+  kasan_check(sb, "generic_shutdown_super");
+  // sync_filesystem: no inode is left (the last close evicted it); commit the journal.
+  jbd2_journal_commit(sb->s_journal);
+  if (sb->s_dio_done_wq) {
+    destroy_workqueue(sb->s_dio_done_wq);
+    sb->s_dio_done_wq = nullptr;
+  }
+  sb->s_type->put_super(sb);
+  kfree(sb, "super_block");
+}
+
+}  // namespace dc::kern
