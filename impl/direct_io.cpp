@@ -337,6 +337,8 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
   d->id = kobj_of(d);
   d->op = iocb->ki_op;
   d->flags = flags;
+  const model::ObjId dio_id = d->id;  // for the trace after our reference is gone
+  ktrace(model::EvKind::DioSubmit, dio_id, offset, buf.len, rw == WRITE);
   if (d->flags & DIO_LOCKING && rw == READ) {
     mutex_lock(&in->i_mutex);
     const int r = filemap_write_and_wait_range(in, offset, end - 1);
@@ -348,7 +350,6 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
   }
   if (!variant_has(Fix::DsyncAio)) inode_dio_begin(in);
   d->is_async = !is_sync_kiocb(iocb) && !(rw == WRITE && end > i_size_read(in));
-  ktrace(model::EvKind::DioSubmit, d->id, offset, buf.len, rw == WRITE);
   ktrace(model::EvKind::DioIsAsync, d->id, d->is_async);
   d->inode = in;
   if (d->is_async && rw == WRITE) {
@@ -382,10 +383,8 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
   if (retval == -ENOTBLK) retval = 0;  // the caller falls back to buffered I/O
   if (d->flags & DIO_LOCKING && rw == READ) mutex_unlock(&in->i_mutex);
 
-  if (d->is_async && retval == 0 && d->result && (rw == READ || d->result == buf.len)) {
+  if (d->is_async && retval == 0 && d->result && (rw == READ || d->result == buf.len))
     retval = -EIOCBQUEUED;
-    ktrace(model::EvKind::DioQueued, d->id);
-  }
   if (retval != -EIOCBQUEUED) dio_await_completion(d);
 
   const unsigned long left = drop_refcount(d);
@@ -398,6 +397,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
     }
   } else {
     BUG_ON(retval != -EIOCBQUEUED, "do_blockdev_direct_IO: refcount left but not queued");
+    ktrace(model::EvKind::DioQueued, dio_id);  // the dio may already be gone: no dereference
   }
   return retval;
 }

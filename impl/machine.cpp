@@ -32,6 +32,7 @@ struct Machine::Impl {
   inode* ino = nullptr;
   std::vector<std::unique_ptr<TaskState>> tasks;
   std::map<std::uint32_t, std::vector<std::uint32_t>> read_bufs;  // AIO read user memory
+  std::map<std::uint32_t, loff_t> read_offsets;  // AIO read op -> offset (ki_pos may move)
   std::size_t tasks_left = 0;
   bool unmounted = false;
   bool crashed = false;
@@ -164,9 +165,9 @@ void Machine::start(sched::Scheduler& s) {
 
 void Machine::Impl::emit_read(std::uint32_t op, loff_t offset, ssize_t len, const std::uint32_t* data) {
   Tracer* t = Tracer::current();
-  if (!t || len <= 0) return;
+  if (!t || len < 0) return;
   const loff_t ss = w.sector_size;
-  const auto n = static_cast<std::size_t>((offset % ss + len + ss - 1) / ss);
+  const auto n = len == 0 ? std::size_t{0} : static_cast<std::size_t>((offset % ss + len + ss - 1) / ss);
   t->emit(model::EvKind::ReadData, 0, offset, len, 0, op, std::span<const std::uint32_t>(data, n));
 }
 
@@ -193,6 +194,7 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       std::vector<std::uint32_t>* rb = nullptr;
       if (rd) {
         rb = &read_bufs[op.id];
+        read_offsets[op.id] = off;
         rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (len + ss - 1) / ss)), model::kZero);
         buf.read = rb->data();
       } else {
@@ -206,7 +208,8 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       const long n = io_getevents(&t.ctx, op.nr, &evs);
       for (const io_event& ev : evs) {
         ktrace(model::EvKind::AioReaped, ev.obj, ev.res, 0, 0, ev.op);
-        if (ev.read_buf && ev.res > 0) emit_read(ev.op, ev.offset, ev.res, ev.read_buf->data());
+        if (ev.read_buf && ev.res >= 0)
+          emit_read(ev.op, read_offsets[ev.op], ev.res, ev.read_buf->data());
       }
       return n;
     }

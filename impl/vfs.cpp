@@ -278,6 +278,7 @@ void iput(inode* in) {
 
 void generic_shutdown_super(super_block* sb) {
   kasan_check(sb, "generic_shutdown_super");
+  ktrace(model::EvKind::SuperShutdown, sb->id);
   // sync_filesystem: no inode is left (the last close evicted it); commit the journal.
   jbd2_journal_commit(sb->s_journal);
   if (sb->s_dio_done_wq) {

@@ -80,7 +80,10 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(DoubleFree, "")                                                                        \
   X(Leak, "allocation alive at the end of the execution")                                  \
   X(KernelBug, "BUG_ON fired")                                                             \
-  X(KernelWarn, "WARN_ON fired")
+  X(KernelWarn, "WARN_ON fired")                                                           \
+  /* added after the first release: appended so existing kinds keep their values */        \
+  X(SuperShutdown, "generic_shutdown_super begins (the unmount: a workload Unmount op or "    \
+                   "the end-of-run teardown actor \"umount\"); obj = superblock")
 
 // Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
 // the one-line docs above were ambiguous. Additive: no existing meaning changes.

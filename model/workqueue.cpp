@@ -34,6 +34,9 @@ void check_workqueue(const Facts& f, Out& out) {
         if (o && o->op->kind == OpKind::Unmount && unmount == kNever) unmount = k;
         break;
       }
+      case EvKind::SuperShutdown:  // the implicit unmount at the end of an execution too
+        if (unmount == kNever) unmount = k;
+        break;
       case EvKind::WqAlloc: {
         Queue& q = qs[e.obj];
         q.alloc = k;

@@ -32,6 +32,7 @@ void add_corpus(CLI::App& app, std::unique_ptr<Command>& chosen);
 void add_list(CLI::App& app, std::unique_ptr<Command>& chosen);
 void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen);
 void add_host(CLI::App& app, std::unique_ptr<Command>& chosen);
+void add_explore(CLI::App& app, std::unique_ptr<Command>& chosen);
 // The main job (no subcommand).
 std::unique_ptr<Command> main_job();
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_list(app, chosen);
   add_mutants(app, chosen);
   add_host(app, chosen);
+  add_explore(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
