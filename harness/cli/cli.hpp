@@ -43,6 +43,9 @@ void check_mutants(const std::vector<std::string>& ids);
 std::string slug(const std::string& s);
 std::string corpus_path(const std::string& dir, const harness::Finding& f);
 void write_findings(harness::CampaignResult& r, const std::string& dir);
+// Marks findings already recorded in the corpus folder `dir` (same kernel, fs, mutants and
+// property) as known; returns how many are. "" = none known.
+std::size_t mark_known(harness::CampaignResult& r, const std::string& dir);
 void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
                           const std::vector<model::Fs>& fss);
 std::string findings_json(const harness::CampaignResult& r);

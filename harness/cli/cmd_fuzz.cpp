@@ -12,7 +12,7 @@ namespace {
 
 struct Fuzz : Command {
   std::vector<std::string> kernels{"all"}, filesystems{"all"}, mutants;
-  std::string strategy = "portfolio", shard = "0/1", corpus_dir = "findings", report, junit;
+  std::string strategy = "portfolio", shard = "0/1", corpus_dir = "findings", report, junit, known_dir;
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
   int jobs = 1;
@@ -42,6 +42,7 @@ struct Fuzz : Command {
     o.stop_at_first = stop_at_first;
     harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
     if (!quiet && !json) fmt::print(stderr, "\n");
+    const std::size_t known = mark_known(r, known_dir);
     write_findings(r, corpus_dir);
     if (!report.empty()) {
       std::ofstream(report) << harness::render_report_html(r, "diocheck campaign");
@@ -50,9 +51,12 @@ struct Fuzz : Command {
     if (json) fmt::print("{}\n", findings_json(r));
     else {
       print_findings_table(r, o.kernels, o.filesystems);
+      if (!known_dir.empty())
+        fmt::print("{} of {} findings are known (recorded in {}); {} new\n", known, r.findings.size(), known_dir,
+                   r.findings.size() - known);
       if (!report.empty()) fmt::print("report: {}\n", report);
     }
-    return r.findings.empty() ? kOk : kViolation;
+    return r.findings.size() == known ? kOk : kViolation;
   }
 };
 
@@ -68,6 +72,7 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space");
   c->add_option("--corpus", f.corpus_dir, "Where new findings are written");
   c->add_option("--report", f.report, "Write an HTML report to this file");
+  c->add_option("--known", f.known_dir, "Corpus folder of known findings: only new findings make the exit status 1");
   c->add_option("--junit", f.junit, "Write a JUnit XML summary (one test case per kernel x fs)");
   c->add_flag("--stop-at-first", f.stop_at_first, "Stop at the first finding");
   c->add_flag("--json", f.json, "Machine-readable summary on stdout");
@@ -88,6 +93,7 @@ std::unique_ptr<Command> main_job() {
   f->seconds = 60;
   f->jobs = 2;
   f->report = "diocheck-report.html";
+  f->known_dir = DIOCHECK_CORPUS_DIR;  // the findings this repository already records
   return f;
 }
 

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
+
+#include <fmt/ranges.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -65,6 +68,26 @@ void write_findings(harness::CampaignResult& r, const std::string& dir) {
   }
 }
 
+std::size_t mark_known(harness::CampaignResult& r, const std::string& dir) {
+  if (dir.empty() || !std::filesystem::is_directory(dir)) return 0;
+  std::set<std::string> keys;
+  auto key = [](model::Kernel k, model::Fs f, const std::vector<std::string>& m, const std::string& p) {
+    return fmt::format("{}|{}|{}|{}", model::to_string(k), model::to_string(f), fmt::join(m, ","), p);
+  };
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".json") {
+      const harness::Case c = harness::load_case(e.path().string());
+      keys.insert(key(c.config.kernel, c.config.fs, c.config.mutants, c.property));
+    }
+  std::size_t n = 0;
+  for (auto& f : r.findings)
+    if (keys.count(key(f.kernel, f.fs, f.reproducer.config.mutants, f.property))) {
+      f.known = true;
+      ++n;
+    }
+  return n;
+}
+
 void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
                           const std::vector<model::Fs>& fss) {
   std::vector<std::pair<model::Kernel, model::Fs>> cols;
@@ -99,7 +122,7 @@ void print_findings_table(const harness::CampaignResult& r, const std::vector<mo
     fmt::print("\n");
   }
   for (std::size_t i = 0; i < r.findings.size(); ++i)
-    fmt::print("[{}] {} {}: {} -> {}\n", i + 1, model::to_string(r.findings[i].kernel),
+    fmt::print("[{}]{} {} {}: {} -> {}\n", i + 1, r.findings[i].known ? " (known)" : " NEW", model::to_string(r.findings[i].kernel),
                model::to_string(r.findings[i].fs), r.findings[i].property,
                r.findings[i].corpus_file.empty() ? "(not written)" : r.findings[i].corpus_file);
   fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,

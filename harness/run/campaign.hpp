@@ -38,6 +38,7 @@ struct Finding {
   double seconds = 0;            // campaign time when it was hit
   Case reproducer;
   std::string corpus_file;       // set once written
+  bool known = false;            // already recorded in the corpus
 };
 
 struct Cell {  // per (kernel, fs)

@@ -45,6 +45,9 @@ struct ExecutionStats {
   std::uint32_t actors = 0;
 };
 
+// One per thread at a time. Keep it on the stack or thread_local, never in a static:
+// its destructor talks to the thread's Boost.Fiber scheduler, which is gone at static
+// destruction time.
 class Scheduler {
  public:
   explicit Scheduler(SchedulerOptions opts = {});
