@@ -152,11 +152,14 @@ void dio_bio_submit(dio* d, bio* b) {
   submit_bio(b);  // from here the bio may complete at any time
 }
 
-unsigned long drop_refcount(dio* d) {
+// The submitter's drop. DioQueued is emitted in the same bio_lock section when the submitter
+// is about to return -EIOCBQUEUED, before any completion can run.
+unsigned long drop_refcount(dio* d, bool queued) {
   irqflags_t fl;
   spin_lock_irqsave(&d->bio_lock, fl);
   const unsigned long ret = --d->refcount;
   ktrace(model::EvKind::DropRefcount, d->id, static_cast<std::int64_t>(ret), 0, d->id);
+  if (ret != 0 && queued) ktrace(model::EvKind::DioQueued, d->id);
   spin_unlock_irqrestore(&d->bio_lock, fl);
   return ret;
 }
@@ -337,8 +340,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
   d->id = kobj_of(d);
   d->op = iocb->ki_op;
   d->flags = flags;
-  const model::ObjId dio_id = d->id;  // for the trace after our reference is gone
-  ktrace(model::EvKind::DioSubmit, dio_id, offset, buf.len, rw == WRITE);
+  ktrace(model::EvKind::DioSubmit, d->id, offset, buf.len, rw == WRITE);
   if (d->flags & DIO_LOCKING && rw == READ) {
     mutex_lock(&in->i_mutex);
     const int r = filemap_write_and_wait_range(in, offset, end - 1);
@@ -387,7 +389,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
     retval = -EIOCBQUEUED;
   if (retval != -EIOCBQUEUED) dio_await_completion(d);
 
-  const unsigned long left = drop_refcount(d);
+  const unsigned long left = drop_refcount(d, retval == -EIOCBQUEUED);
   sched_point(d, Access::Read);  // the window between drop_refcount and what follows
   if (left == 0) {
     retval = dio_complete(d, offset, retval, false);
@@ -397,7 +399,6 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
     }
   } else {
     BUG_ON(retval != -EIOCBQUEUED, "do_blockdev_direct_IO: refcount left but not queued");
-    ktrace(model::EvKind::DioQueued, dio_id);  // the dio may already be gone: no dereference
   }
   return retval;
 }

@@ -72,28 +72,30 @@ void Machine::Impl::build_disk() {
   init_waitqueue_head(&dsk.journal.j_wait_updates);
   dsk.meta = {};
   const std::uint64_t bs = w.block_size, ss = w.sector_size, spb = bs / ss;
-  for (const model::Range& r : w.preallocated) {
-    if (r.len == 0) continue;
-    for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
-      extent& e = dsk.meta.at(b);
-      if (e.state != ExtentState::Hole) continue;
-      e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
-      e.state = ExtentState::Unwritten;
-    }
-  }
+  // As the model decides (docs/model.md): initial data past initial_size reads as zeros, and
+  // where `written` and `preallocated` overlap the block is preallocated (unwritten).
   for (const model::Range& r : w.written) {
     if (r.len == 0) continue;
     for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
       extent& e = dsk.meta.at(b);
-      if (e.state == ExtentState::Hole) e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
-      if (e.state != ExtentState::Written)
+      if (e.state == ExtentState::Hole) {
+        e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
         for (std::uint64_t i = 0; i < spb; ++i) dsk.bdev.cache[e.pblk * spb + i] = model::kZero;
+      }
       e.state = ExtentState::Written;
       for (std::uint64_t i = 0; i < spb; ++i) {
         const std::uint64_t s0 = b * bs + i * ss;
-        if (s0 + ss > r.offset && s0 < r.offset + r.len)
+        if (s0 + ss > r.offset && s0 < r.offset + r.len && s0 < w.initial_size)
           dsk.bdev.cache[e.pblk * spb + i] = model::kInitialData;
       }
+    }
+  }
+  for (const model::Range& r : w.preallocated) {
+    if (r.len == 0) continue;
+    for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
+      extent& e = dsk.meta.at(b);
+      if (e.state == ExtentState::Hole) e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
+      e.state = ExtentState::Unwritten;
     }
   }
   dsk.meta.disksize = static_cast<loff_t>(w.initial_size);

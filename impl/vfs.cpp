@@ -58,6 +58,7 @@ void writepage(inode* in, std::uint64_t lblk) {
     if (v != model::kZero) wid = v;
   ktrace(model::EvKind::DevWrite, 0, static_cast<std::int64_t>(pblk * bdev->spb), bdev->spb, wid);
   pg.dirty = false;
+  in->i_sb->s_type->writepage_end_io(in, lblk);  // the data is on the device
 }
 
 std::uint64_t first_block(const inode* in, loff_t start) {
@@ -93,20 +94,23 @@ int filemap_write_and_wait_range(inode* in, loff_t start, loff_t end) {
   }
 }
 
+// Drops the clean pages of the range. A dirty page cannot be invalidated (ext4 has no
+// ->launder_page): it stays and the result is -EBUSY, as in the kernel.
 int invalidate_inode_pages2_range(inode* in, loff_t start, loff_t end) {
-  might_sleep("invalidate_inode_pages2_range");
   if (end < start) return 0;
   const std::uint64_t lo = first_block(in, start), hi = last_block(in, end);
   auto& pages = in->i_mapping.pages;
-  for (;;) {
-    sched_point(&in->i_mapping);
-    auto it = pages.lower_bound(lo);
-    if (it == pages.end() || it->first > hi) return 0;
-    if (it->second.dirty)
-      writepage(in, it->first);  // launder, then look again
-    else
-      pages.erase(it);
+  sched_point(&in->i_mapping);
+  int ret = 0;
+  for (auto it = pages.lower_bound(lo); it != pages.end() && it->first <= hi;) {
+    if (it->second.dirty) {
+      ret = -EBUSY;
+      ++it;
+    } else {
+      it = pages.erase(it);
+    }
   }
+  return ret;
 }
 
 void truncate_pagecache(inode* in, loff_t newsize) {

@@ -203,6 +203,8 @@ class FsType {
   virtual long fallocate(file* f, bool keep_size, loff_t offset, loff_t len) = 0;
   // writeback of one dirty page cache block: map (allocating) the block, return the pblk
   virtual int writepage_map(inode* in, std::uint64_t lblk, std::uint64_t* pblk) = 0;
+  // the written-back data of that block reached the device (ext4 dioread_nolock converts)
+  virtual void writepage_end_io(inode* in, std::uint64_t lblk) { (void)in, (void)lblk; }
   virtual void evict_inode(inode* in) = 0;
   // fs-private part of a new in-core inode (ext4: the conversion work item)
   virtual void init_inode(inode* in) { (void)in; }

@@ -681,7 +681,11 @@ class Ext4 final : public FsType {
     ext4_map_blocks_t map;
     map.m_lblk = lblk;
     map.m_len = 1;
-    const int r = ext4_map_blocks(in, &map, EXT4_GET_BLOCKS_CREATE);
+    // dioread_nolock: writeback allocates unwritten extents and converts after the I/O, so
+    // a lock-free DIO read never sees a written extent whose data is not there yet.
+    const int flags = ext4_should_dioread_nolock(in) ? EXT4_GET_BLOCKS_CREATE_UNINIT_EXT
+                                                     : EXT4_GET_BLOCKS_CREATE;
+    const int r = ext4_map_blocks(in, &map, flags);
     if (r > 0) {
       *pblk = map.m_pblk;
       const loff_t bs = in->i_sb->s_blocksize;
@@ -693,6 +697,18 @@ class Ext4 final : public FsType {
     }
     jbd2_journal_stop(j);
     return r > 0 ? 0 : (r < 0 ? r : -EIO);
+  }
+
+  void writepage_end_io(inode* in, std::uint64_t lblk) override {
+    if (!ext4_should_dioread_nolock(in)) return;
+    if (meta_of(in).get(lblk).state != ExtentState::Unwritten) return;
+    // buffered writeback conversion: not attributed to a workload write (op = none)
+    Tracer* t = Tracer::current();
+    const std::uint32_t was = t ? t->op_of(current_actor()) : model::kNoOp;
+    if (t) t->set_op(current_actor(), model::kNoOp);
+    const loff_t bs = in->i_sb->s_blocksize;
+    ext4_convert_unwritten_extents(in, static_cast<loff_t>(lblk) * bs, bs);
+    if (t) t->set_op(current_actor(), was);
   }
 
   void init_inode(inode* in) override {

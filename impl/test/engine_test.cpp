@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "impl/variant.hpp"
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
+#include "model/checker.hpp"
 #include "model/config.hpp"
 #include "model/workload.hpp"
 
@@ -583,7 +585,11 @@ rc::Gen<model::Workload> gen_workload() {
         model::Op o;
         o.id = id++;
         const int kind = *rc::gen::inRange(0, 11);
-        const std::uint64_t unit = *rc::gen::inRange(0, 4) == 0 ? ss : bs;
+        // Sub-block units for reads and buffered I/O only: a sub-block DIO write over a block
+        // whose conversion is pending zeroes the other write's sectors on every variant
+        // (BH_New zeroing, a finding: impl/README.md), which is not what this property checks.
+        const bool dio_write = kind <= 2 || kind == 4;
+        const std::uint64_t unit = (!dio_write && *rc::gen::inRange(0, 4) == 0) ? ss : bs;
         o.offset = *rc::gen::inRange<std::uint64_t>(0, nblocks * bs / unit) * unit;
         o.len = *rc::gen::inRange<std::uint64_t>(1, 3) * unit;
         o.dsync = *rc::gen::inRange(0, 4) == 0;
@@ -619,7 +625,7 @@ rc::Gen<model::Workload> gen_workload() {
   });
 }
 
-RC_GTEST_PROP(EngineRandom, NoBugUafLeakOrDeadlockOn312Fixed, ()) {
+RC_GTEST_PROP(EngineRandom, NoBugUafLeakDeadlockOrModelViolationOn312Fixed, ()) {
   const model::Workload w = *gen_workload();
   model::Config c = cfg(Kernel::V3_12_fixed);
   c.wq_concurrency = *rc::gen::inRange(1, 3);
@@ -632,6 +638,12 @@ RC_GTEST_PROP(EngineRandom, NoBugUafLeakOrDeadlockOn312Fixed, ()) {
     if (!r.outcome.ok() || r.findings != 0 || r.live_after != 0 || r.count(EvKind::OpEnd) != ops)
       RC_FAIL("seed " + std::to_string(seed) + ": " + sched::to_string(r.outcome.kind) + " " +
               r.outcome.detail + "\n" + r.dump());
+    // and the reference model agrees: no protocol or observable violation on 3.12-fixed
+    const auto vs = model::check(w, c, r.trace);
+    if (!vs.empty())
+      RC_FAIL("seed " + std::to_string(seed) + ": " + vs[0].property + " @" +
+              std::to_string(vs[0].event) + ": " + vs[0].expected + " / " + vs[0].actual + "\n" +
+              r.dump());
   }
 }
 
@@ -793,6 +805,7 @@ TEST(EngineDebug, DISABLED_RandomOnAllKernels) {
     int bad = 0;
     std::size_t events = 0;
     std::set<std::uint64_t> hashes;
+    std::map<std::string, int> props;
     std::string first;
     rc::Random rnd_gen(42);
     for (int i = 0; i < 300; ++i) {
@@ -805,11 +818,21 @@ TEST(EngineDebug, DISABLED_RandomOnAllKernels) {
         const RunOut r = run(w, c, rs, seed);
         events += r.trace.events.size();
         hashes.insert(model::trace_hash(r.trace));
+        if (std::getenv("DC_MODEL") && r.outcome.ok()) {
+          const auto vs = model::check(w, c, r.trace);
+          if (!vs.empty()) {
+            if (!props[vs[0].property]++)
+              std::printf("%s: %s @%zu: %s / %s\n%s\n", model::to_string(k), vs[0].property.c_str(),
+                          vs[0].event, vs[0].expected.c_str(), vs[0].actual.c_str(),
+                          std::getenv("DC_DUMP") ? r.dump().c_str() : "");
+          }
+        }
         if (!r.outcome.ok() || r.findings != 0 || r.live_after != 0) {
           if (!bad++) first = std::string(sched::to_string(r.outcome.kind)) + " " + r.outcome.detail + "\n" + r.dump();
         }
       }
     }
+    for (const auto& [pname, n] : props) std::printf("  %s x%d\n", pname.c_str(), n);
     std::printf("kernel %s: %d bad runs, %zu events, %zu distinct traces\n%s\n", model::to_string(k), bad,
                 events, hashes.size(), first.substr(0, 6000).c_str());
   }

@@ -131,7 +131,9 @@ RC_GTEST_PROP(SequentialModel, RandomSequentialHistoriesPass, ()) {
 
 RC_GTEST_PROP(SequentialModel, CorruptedReadSectorIsCaught, ()) {
   History h = generate();
-  RC_PRE(!h.reads.empty());
+  // Histories without a data-returning read have nothing to corrupt (RC_PRE here made
+  // rapidcheck give up on unlucky seeds: too many discards).
+  if (h.reads.empty()) RC_SUCCEED("no read returned data");
   const std::size_t k = *rc::gen::elementOf(h.reads);
   const Event& e = h.t.events[k];
   const auto i = *rc::gen::inRange<std::uint32_t>(0, e.ndata);
