@@ -16,6 +16,7 @@ namespace {
 
 std::vector<std::string> corpus_files() {
   std::vector<std::string> out;
+  if (!std::filesystem::is_directory(DIOCHECK_CORPUS_DIR)) return out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(DIOCHECK_CORPUS_DIR))
     if (e.is_regular_file() && e.path().extension() == ".json" && e.path().string().find("/host/") == std::string::npos)
       out.push_back(e.path().string());
