@@ -7,6 +7,7 @@
 
 #include "harness/cli/cli.hpp"
 #include "harness/run/corpus.hpp"
+#include "harness/run/shrink.hpp"
 
 namespace dc::cli {
 namespace {
@@ -45,6 +46,30 @@ struct Merge : Command {
   }
 };
 
+// `diocheck corpus refresh FILE...`: after a deliberate engine change, re-record each case's
+// schedule, event and trace hash by re-finding its verdict (replay first, then a search on
+// the same workload); notes are kept. A case whose violation is gone is reported (exit 1).
+struct Refresh : Command {
+  std::vector<std::string> files;
+  int searches = 2000;
+  int run() override {
+    int lost = 0;
+    for (const auto& f : files) {
+      const harness::Case c = harness::load_case(f);
+      check_mutants(c.config.mutants);
+      if (auto r = harness::refresh(c, searches)) {
+        const bool same = r->trace_hash == c.trace_hash && r->event == c.event && r->schedule == c.schedule;
+        harness::save_case(*r, f);
+        fmt::print("{}: {}\n", f, same ? "unchanged" : "re-recorded");
+      } else {
+        ++lost;
+        fmt::print("{}: LOST: '{}' no longer fails in {} searches\n", f, c.property, searches);
+      }
+    }
+    return lost ? kViolation : kOk;
+  }
+};
+
 }  // namespace
 
 void add_corpus(CLI::App& app, std::unique_ptr<Command>& chosen) {
@@ -55,6 +80,11 @@ void add_corpus(CLI::App& app, std::unique_ptr<Command>& chosen) {
   m->add_option("out", cmd->out, "Output folder")->required();
   m->add_option("inputs", cmd->inputs, "Input folders")->required();
   m->callback([cmd, &chosen] { chosen = std::make_unique<Merge>(*cmd); });
+  auto ref = std::make_shared<Refresh>();
+  CLI::App* r = corpus->add_subcommand("refresh", "Re-record schedules and trace hashes after an engine change (notes kept)");
+  r->add_option("files", ref->files, "Corpus files")->required()->check(CLI::ExistingFile);
+  r->add_option("--searches", ref->searches, "Schedules tried per case when the recorded one no longer fails");
+  r->callback([ref, &chosen] { chosen = std::make_unique<Refresh>(*ref); });
 }
 
 }  // namespace dc::cli

@@ -144,6 +144,22 @@ struct Shrinker {
 
 }  // namespace
 
+std::optional<Case> refresh(const Case& c, int searches) {
+  ShrinkStats st;
+  const ShrinkOptions opts{.searches_per_candidate = searches, .seconds = 1e9};
+  Shrinker s(opts, st);
+  if (c.property.empty()) {
+    sched::ReplayStrategy replay(c.schedule);
+    const Execution x = s.runner.run(c.workload, c.config, replay, c.schedule.seed);
+    if (x.verdict.failed()) return std::nullopt;
+    Case out = c;
+    out.schedule = x.schedule;
+    out.trace_hash = x.trace_hash;
+    return out;
+  }
+  return s.refails(c);
+}
+
 CaseSize size_of(const Case& c) {
   CaseSize s{c.workload.tasks.size(), 0, 0, c.config.faults.size(), 0, 0, 0};
   for (const auto& t : c.workload.tasks)

@@ -3,6 +3,7 @@
 // schedule is re-found for each smaller workload (replay first, then fresh searches).
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "harness/run/corpus.hpp"
 
@@ -27,6 +28,12 @@ struct CaseSize {
   auto operator<=>(const CaseSize&) const = default;
 };
 CaseSize size_of(const Case& c);
+
+// Re-finds the recorded verdict of `c` on the current engine: its schedule first, then
+// `searches` fresh schedules of the same workload. Returns the case with schedule, event and
+// trace hash re-recorded (note kept), or nullopt if the property no longer fails. For a case
+// that records no violation, the replayed run is taken as it is.
+std::optional<Case> refresh(const Case& c, int searches = 2000);
 
 // Throws CorpusError if `c` does not fail its recorded property to begin with.
 Case shrink(const Case& c, const ShrinkOptions& o = {}, ShrinkStats* stats = nullptr);
