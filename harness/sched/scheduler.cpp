@@ -13,6 +13,7 @@
 namespace dc::sched {
 
 thread_local Scheduler* Scheduler::tl_current_ = nullptr;
+thread_local Scheduler* Scheduler::tl_installed_ = nullptr;
 
 const char* to_string(Outcome::Kind k) {
   switch (k) {
@@ -66,18 +67,29 @@ class FiberAlgorithm final : public boost::fibers::algo::algorithm {
 
 Scheduler::Scheduler(SchedulerOptions opts)
     : opts_(opts), stacks_(opts.stack_size, opts.guard_pages) {
-  algo_ = new FiberAlgorithm(*this);
-  boost::fibers::context::active()->get_scheduler()->set_algo(algo_);
+  install();
+}
+
+// Several Schedulers may live on one thread (a shrinker measuring a case while its own
+// runner exists); whichever runs an execution installs its algorithm first.
+void Scheduler::install() {
+  if (tl_installed_ == this) return;
+  boost::fibers::context::active()->get_scheduler()->set_algo(new FiberAlgorithm(*this));
+  tl_installed_ = this;
 }
 
 Scheduler::~Scheduler() {
   // Hand the thread's main and dispatcher contexts to a plain algorithm: Boost keeps
   // using the thread's fiber scheduler after we are gone (another Scheduler, thread exit).
-  boost::fibers::context::active()->get_scheduler()->set_algo(new boost::fibers::algo::round_robin());
+  if (tl_installed_ == this) {
+    boost::fibers::context::active()->get_scheduler()->set_algo(new boost::fibers::algo::round_robin());
+    tl_installed_ = nullptr;
+  }
   if (tl_current_ == this) tl_current_ = nullptr;
 }
 
 void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
+  install();
   strategy_ = &strategy;
   strategy_->begin(seed);
   log_ = strategy_->step_log();

@@ -45,7 +45,8 @@ struct ExecutionStats {
   std::uint32_t actors = 0;
 };
 
-// One per thread at a time. Keep it on the stack or thread_local, never in a static:
+// Several may exist on one thread (each execution installs its own algorithm). Keep them on
+// the stack or thread_local, never in a static:
 // its destructor talks to the thread's Boost.Fiber scheduler, which is gone at static
 // destruction time.
 class Scheduler {
@@ -139,7 +140,6 @@ class Scheduler {
 
   SchedulerOptions opts_;
   StackPool stacks_;
-  FiberAlgorithm* algo_ = nullptr;
   Strategy* strategy_ = nullptr;
   std::vector<std::unique_ptr<Actor>> actors_;  // stable addresses; reused across executions
   std::size_t count_ = 0;
@@ -156,6 +156,8 @@ class Scheduler {
   Outcome outcome_;
   ExecutionStats stats_;
   static thread_local Scheduler* tl_current_;
+  static thread_local Scheduler* tl_installed_;  // whose FiberAlgorithm Boost is using
+  void install();
 };
 
 template <class Fn>
