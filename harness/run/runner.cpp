@@ -54,6 +54,16 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
     x.actor_names.push_back(sched_.name(static_cast<sched::ActorId>(i)));
     x.actor_ctx.push_back(sched_.ctx_of(static_cast<sched::ActorId>(i)));
   }
+  // Events from outside any actor (mount before the first actor runs, leak reports after
+  // the last one ends) belong to a pseudo-actor "machine", so every event has a lane.
+  const auto machine = static_cast<std::uint16_t>(x.actor_names.size());
+  bool outside = false;
+  for (auto& e : x.trace.events)
+    if (e.actor == sched::kNoActor) e.actor = machine, outside = true;
+  if (outside) {
+    x.actor_names.push_back("machine");
+    x.actor_ctx.push_back(sched::Ctx::Process);
+  }
   x.schedule = rec.schedule();
   x.stats = sched_.stats();
   x.trace_hash = model::trace_hash(x.trace);
