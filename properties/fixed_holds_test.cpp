@@ -11,6 +11,24 @@
 namespace dc::props {
 namespace {
 
+// DIOCHECK_PROPS_CORPUS=DIR: also write each failing case there as a corpus file, for
+// `diocheck show/shrink/replay` (rapidcheck's own output names only the schedule).
+[[noreturn]] void fail(const model::Workload& w, const model::Config& c, const harness::Execution& x) {
+  if (const char* dir = std::getenv("DIOCHECK_PROPS_CORPUS")) {
+    harness::Case k;
+    k.workload = w;
+    k.config = c;
+    k.strategy = "portfolio";
+    k.schedule = x.schedule;
+    k.property = x.verdict.property;
+    k.event = x.verdict.event;
+    k.trace_hash = x.trace_hash;
+    k.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
+    harness::save_case(k, fmt::format("{}/props-{:016x}.json", dir, x.trace_hash));
+  }
+  RC_FAIL(describe(c, x));
+}
+
 void holds(Family family, bool crash) {
   gen::GenOptions g;
   g.crash = crash;
@@ -23,9 +41,9 @@ void holds(Family family, bool crash) {
   for (int i = 0; i < 4 * long_factor(); ++i) {
     const harness::Execution x = runner.run(w, c, *strategy, sched::mix_seed(seed, i));
     for (const auto& v : x.violations)
-      if (family_of(v.property) == family) RC_FAIL(describe(c, x));
+      if (family_of(v.property) == family) fail(w, c, x);
     if (family == Family::Liveness && x.verdict.failed() && family_of(x.verdict.property) == Family::Liveness)
-      RC_FAIL(describe(c, x));
+      fail(w, c, x);
   }
 }
 

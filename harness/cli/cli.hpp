@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/run/campaign.hpp"
+#include "harness/run/corpus.hpp"
 
 namespace dc::cli {
 
@@ -40,6 +41,8 @@ std::unique_ptr<Command> main_job();
 std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names);
 std::vector<model::Fs> parse_filesystems(const std::vector<std::string>& names);
 void check_mutants(const std::vector<std::string>& ids);
+// Loads a corpus case and checks its mutant ids exist; errors name the file.
+harness::Case load_checked(const std::string& file);
 std::string slug(const std::string& s);
 std::string corpus_path(const std::string& dir, const harness::Finding& f);
 void write_findings(harness::CampaignResult& r, const std::string& dir);

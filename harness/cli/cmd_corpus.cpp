@@ -31,7 +31,7 @@ struct Merge : Command {
         if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
       std::sort(files.begin(), files.end());
       for (const auto& p : files) {
-        harness::Case c = harness::load_case(p.string());
+        harness::Case c = load_checked(p.string());
         ++read;
         std::string key = fmt::format("{}|{}|{}|{}", model::to_string(c.config.kernel), model::to_string(c.config.fs),
                                       fmt::join(c.config.mutants, ","), c.property);
@@ -55,8 +55,7 @@ struct Refresh : Command {
   int run() override {
     int lost = 0;
     for (const auto& f : files) {
-      const harness::Case c = harness::load_case(f);
-      check_mutants(c.config.mutants);
+      const harness::Case c = load_checked(f);
       if (auto r = harness::refresh(c, searches)) {
         const bool same = r->trace_hash == c.trace_hash && r->event == c.event && r->schedule == c.schedule;
         harness::save_case(*r, f);

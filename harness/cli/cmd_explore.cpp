@@ -26,7 +26,7 @@ struct Explore : Command {
     if (file.empty() == scenario.empty()) throw UsageError("give either a corpus FILE or --scenario S1..S4");
     harness::Case base;
     if (!file.empty()) {
-      base = harness::load_case(file);
+      base = load_checked(file);
     } else {
       try {
         base.workload = harness::scenario(scenario);

@@ -44,6 +44,14 @@ void check_mutants(const std::vector<std::string>& ids) {
       throw UsageError(fmt::format("unknown mutant '{}' (see `diocheck list`)", id));
 }
 
+harness::Case load_checked(const std::string& file) {
+  harness::Case c = harness::load_case(file);
+  for (const auto& id : c.config.mutants)
+    if (!kern::find_mutant(id))
+      throw harness::CorpusError(fmt::format("{}: field 'mutants': unknown mutant '{}' (see `diocheck list`)", file, id));
+  return c;
+}
+
 std::string slug(const std::string& s) {
   std::string out;
   for (char c : s) {

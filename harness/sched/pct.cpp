@@ -42,7 +42,7 @@ ActorId PctStrategy::pick(const PickRequest& req) {
 }
 
 bool PctStrategy::end() {
-  max_steps_ = std::max(max_steps_, steps_);
+  if (adaptive_) max_steps_ = std::max(max_steps_, steps_);
   return true;
 }
 

@@ -2,8 +2,10 @@
 // Every actor gets a random priority; the highest-priority runnable actor always runs; at
 // d-1 randomly chosen decision steps the running actor drops below every initial priority.
 // A bug of depth d is then found with probability at least 1/(n * k^(d-1)) per execution,
-// n actors and k steps. k is not known in advance: we use the longest execution seen so far
-// (initially `initial_steps`).
+// n actors and k steps. k is not known in advance: `steps` estimates it. With `adaptive`,
+// the estimate grows to the longest execution seen so far; that makes an execution depend
+// on the ones before it, so campaigns (whose executions must be reproducible from their
+// seed alone, whatever the job count) keep it off.
 #pragma once
 #include <vector>
 
@@ -14,8 +16,8 @@ namespace dc::sched {
 
 class PctStrategy final : public Strategy {
  public:
-  explicit PctStrategy(unsigned depth, std::uint64_t initial_steps = 64)
-      : depth_(depth < 1 ? 1 : depth), max_steps_(initial_steps) {}
+  explicit PctStrategy(unsigned depth, std::uint64_t steps = 64, bool adaptive = false)
+      : depth_(depth < 1 ? 1 : depth), max_steps_(steps), adaptive_(adaptive) {}
   void begin(std::uint64_t seed) override;
   ActorId pick(const PickRequest& req) override;
   std::uint64_t draw(std::uint64_t bound) override { return rng_.below(bound); }
@@ -29,6 +31,7 @@ class PctStrategy final : public Strategy {
 
   unsigned depth_;
   std::uint64_t max_steps_;
+  bool adaptive_;
   std::uint64_t steps_ = 0;
   Rng rng_;
   std::vector<std::uint64_t> priority_;      // by actor id; 0 = not yet assigned

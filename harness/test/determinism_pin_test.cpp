@@ -84,7 +84,7 @@ TEST(DeterminismPin, RandomStrategyDecisionStream) {
 }
 
 TEST(DeterminismPin, PctStrategyDecisionStream) {
-  sched::PctStrategy pct(3);
+  sched::PctStrategy pct(3, 64, /*adaptive=*/true);  // the pinned stream was recorded adaptive
   int deadlocks = 0;
   EXPECT_EQ(campaign_hash(pct, &deadlocks), 0xec956efe39af2763ULL);
 }

@@ -1,0 +1,210 @@
+// The diocheck command end to end, from the built binary: exit codes, JSON output, one-line
+// errors for each kind of bad input, replay, shrink, show, merge, and determinism across
+// processes and job counts.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/run/corpus.hpp"
+#include "harness/run/shrink.hpp"
+
+#ifndef DIOCHECK_BIN
+#error "DIOCHECK_BIN must name the built diocheck binary"
+#endif
+
+namespace dc::props {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+Result sh(const std::string& args, bool with_stderr = true) {
+  const std::string cmd = std::string(DIOCHECK_BIN) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path tmpdir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("diocheck-cli-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// A failing case to work with: the first finding of a short 3.12 ext4 campaign.
+const fs::path& failing_case() {
+  static const fs::path file = [] {
+    const fs::path d = tmpdir("seed-case");
+    const Result r = sh("fuzz --kernel 3.12 --fs ext4 --executions 3000 --seed 3 --stop-at-first --quiet --corpus " + d.string());
+    EXPECT_EQ(r.code, 1) << r.out;
+    for (const auto& e : fs::directory_iterator(d)) return e.path();
+    return fs::path();
+  }();
+  return file;
+}
+
+TEST(Cli, HelpOnEveryCommand) {
+  for (const char* c : {"", "fuzz", "replay", "shrink", "show", "corpus merge", "corpus refresh", "list", "mutants", "explore", "host"}) {
+    const Result r = sh(std::string(c) + " --help");
+    EXPECT_EQ(r.code, 0) << c << ": " << r.out;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << c;
+  }
+}
+
+TEST(Cli, BadUsageIsOneLineAndExitTwo) {
+  for (const char* args : {"--no-such-option", "fuzz --kernel 2.6 --executions 1", "fuzz --fs btrfs --executions 1",
+                           "fuzz --mutant no-such-mutant --executions 1", "fuzz --strategy best --executions 1",
+                           "fuzz --shard 3/2 --executions 1", "fuzz", "explore --scenario S9",
+                           "replay /no/such/file.json"}) {
+    const Result r = sh(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
+  }
+}
+
+TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
+  const fs::path d = tmpdir("corrupt");
+  const std::string good = read(failing_case());
+  ASSERT_FALSE(good.empty());
+  auto with = [&](const std::string& name, const std::string& text) {
+    const fs::path p = d / name;
+    std::ofstream(p) << text;
+    return sh("replay " + p.string());
+  };
+  auto replace = [&](std::string s, const std::string& from, const std::string& to) {
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  struct Bad {
+    std::string name, text, must_say;
+  };
+  const std::vector<Bad> bad = {
+      {"invalid.json", "{ not json", "invalid JSON"},
+      {"version.json", replace(good, "\"version\": 1", "\"version\": 7"), "version 7 is not supported"},
+      {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
+      {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
+      {"field.json", replace(good, "\"note\":", "\"colour\": 1, \"note\":"), "colour"},
+      {"token.json", replace(good, "\"schedule\": \"dc1.", "\"schedule\": \"dc9."), "schedule"},
+  };
+  for (const auto& b : bad) {
+    const Result r = with(b.name, b.text);
+    EXPECT_EQ(r.code, 2) << b.name << ": " << r.out;
+    EXPECT_EQ(lines(r.out), 1u) << b.name << ": " << r.out;
+    EXPECT_NE(r.out.find(b.must_say), std::string::npos) << b.name << ": " << r.out;
+    EXPECT_NE(r.out.find(b.name), std::string::npos) << "the error names the file: " << r.out;
+  }
+}
+
+TEST(Cli, ReplayReproducesAndAScheduleThatDoesNotFitIsADivergence) {
+  const Result ok = sh("replay --json " + failing_case().string(), false);
+  ASSERT_EQ(ok.code, 0) << ok.out;
+  const auto j = nlohmann::json::parse(ok.out);
+  EXPECT_TRUE(j[0]["reproduced"].get<bool>());
+
+  // The same schedule on a different workload (one more task) no longer fits.
+  harness::Case c = harness::load_case(failing_case().string());
+  c.workload.tasks.push_back(c.workload.tasks.front());
+  std::uint32_t id = 0;
+  for (auto& t : c.workload.tasks)
+    for (auto& op : t.ops) op.id = id++;
+  const fs::path p = tmpdir("diverge") / "case.json";
+  harness::save_case(c, p.string());
+  const Result r = sh("replay " + p.string());
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("MISMATCH"), std::string::npos) << r.out;
+}
+
+TEST(Cli, SameSeedsSameFindingsWhateverTheJobsAndProcess) {
+  auto campaign = [](int jobs, const std::string& name) {
+    const fs::path d = tmpdir(name);
+    const Result r = sh("fuzz --kernel 3.12 --fs ext4,xfs --executions 600 --seed 11 --json --jobs " +
+                            std::to_string(jobs) + " --corpus " + d.string(),
+                        false);
+    EXPECT_NE(r.code, 2) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    nlohmann::json keys = nlohmann::json::array();
+    for (auto& f : j["findings"]) keys.push_back({f["kernel"], f["fs"], f["property"], f["execution"]});
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::directory_iterator(d)) files[e.path().filename().string()] = read(e.path());
+    return std::make_pair(keys, files);
+  };
+  const auto a = campaign(1, "jobs1"), b = campaign(2, "jobs2"), c = campaign(1, "jobs1again");
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_EQ(a.first, c.first);
+  EXPECT_EQ(a.second, b.second);  // byte-identical corpus files: schedules and trace hashes
+  EXPECT_EQ(a.second, c.second);
+}
+
+TEST(Cli, ShardsSplitTheSeedSpace) {
+  const Result all = sh("fuzz --kernel 3.12-fixed --fs ext4 --executions 40 --seed 5 --json --corpus " + tmpdir("s").string(), false);
+  const Result s0 = sh("fuzz --kernel 3.12-fixed --fs ext4 --executions 20 --seed 5 --shard 0/2 --json --corpus " + tmpdir("s0").string(), false);
+  const Result s1 = sh("fuzz --kernel 3.12-fixed --fs ext4 --executions 20 --seed 5 --shard 1/2 --json --corpus " + tmpdir("s1").string(), false);
+  for (const Result* r : {&all, &s0, &s1}) ASSERT_NE(r->code, 2) << r->out;
+  EXPECT_EQ(nlohmann::json::parse(s0.out)["executions"].get<int>() + nlohmann::json::parse(s1.out)["executions"].get<int>(),
+            nlohmann::json::parse(all.out)["executions"].get<int>());
+}
+
+TEST(Cli, ShrinkGivesACaseNoLargerThatStillFails) {
+  const fs::path out = tmpdir("shrink") / "small.json";
+  const Result r = sh("shrink " + failing_case().string() + " --time 20 -o " + out.string());
+  EXPECT_EQ(r.code, 1) << r.out;
+  const harness::Case before = harness::load_case(failing_case().string());
+  const harness::Case after = harness::load_case(out.string());
+  EXPECT_EQ(after.property, before.property);
+  EXPECT_LE(harness::size_of(after), harness::size_of(before));
+  EXPECT_EQ(sh("replay " + out.string()).code, 0);
+}
+
+TEST(Cli, ShowRendersTextHtmlAndPerfetto) {
+  const Result text = sh("show " + failing_case().string(), false);
+  EXPECT_EQ(text.code, 1);
+  EXPECT_NE(text.out.find(">>"), std::string::npos);
+  const Result html = sh("show --html " + failing_case().string(), false);
+  EXPECT_NE(html.out.find("<svg"), std::string::npos);
+  const Result pf = sh("show --perfetto " + failing_case().string(), false);
+  const auto j = nlohmann::json::parse(pf.out);
+  EXPECT_TRUE(j.contains("traceEvents"));
+}
+
+TEST(Cli, ListJsonAndCorpusMerge) {
+  const Result r = sh("list --json", false);
+  ASSERT_EQ(r.code, 0);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kernels"].size(), 4u);
+  EXPECT_GE(j["mutants"].size(), 12u);
+  EXPECT_GE(j["properties"].size(), 20u);
+
+  const fs::path a = tmpdir("merge-a"), b = tmpdir("merge-b"), out = tmpdir("merge-out");
+  fs::copy_file(failing_case(), a / "x.json");
+  fs::copy_file(failing_case(), b / "y.json");
+  const Result m = sh("corpus merge " + out.string() + " " + a.string() + " " + b.string());
+  EXPECT_EQ(m.code, 0) << m.out;
+  EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 1);
+}
+
+}  // namespace
+}  // namespace dc::props
