@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "impl/aio.hpp"
+#include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 
 namespace dc::kern {
@@ -95,6 +96,19 @@ void dio_aio_complete_work(work_struct* w) {
   if (Tracer* t = Tracer::current()) t->set_op(current_actor(), d->op);
   kasan_check(d, "dio_aio_complete_work");
   kasan_check(d->iocb, "dio_aio_complete_work: iocb->ki_pos");
+  if (mutant_on(Mutant::TruncateDioWaitVsWorkerLock)) {
+    // Mutant truncate-dio-wait-vs-worker-lock (before 28a535f9a0df): the completion work
+    // (conversion, then inode_dio_done) runs under i_mutex, taken with trylock and requeued
+    // on failure. A truncate holding i_mutex in inode_dio_wait never lets it through.
+    inode* in = d->inode;
+    if (!mutex_trylock(&in->i_mutex)) {
+      queue_work(in->i_sb->s_dio_done_wq, w);
+      return;
+    }
+    dio_complete(d, d->iocb->ki_pos, 0, true);
+    mutex_unlock(&in->i_mutex);
+    return;
+  }
   dio_complete(d, d->iocb->ki_pos, 0, true);
 }
 
@@ -259,6 +273,18 @@ int do_direct_IO(dio* d, dio_submit* sdio, const user_buf& buf, loff_t offset, l
 int sb_init_dio_done_wq(super_block* sb) {
   workqueue_struct* wq = alloc_workqueue(fmt::format("dio/{}", sb->s_id), WQ_MEM_RECLAIM, 0);
   if (!wq) return -ENOMEM;
+  if (mutant_on(Mutant::DioDoneWqInitRace)) {
+    // Mutant dio-done-wq-init-race: check-then-store instead of cmpxchg. Two racers that
+    // both saw NULL both publish (the second store overwrites the first); each then decides
+    // by re-reading whether its own queue is the spare and destroys it, although it was
+    // published and dios may already have queued work on it.
+    if (!READ_ONCE(sb->s_dio_done_wq)) {
+      WRITE_ONCE(sb->s_dio_done_wq, wq);
+      ktrace(model::EvKind::WqPublish, wq->id);
+    }
+    if (READ_ONCE(sb->s_dio_done_wq) != wq) destroy_workqueue(wq);
+    return 0;
+  }
   workqueue_struct* old = cmpxchg<workqueue_struct>(&sb->s_dio_done_wq, nullptr, wq);
   if (!old) ktrace(model::EvKind::WqPublish, wq->id);
   if (variant_has(Fix::SbInitWqCmpxchgReturn)) {
@@ -297,24 +323,52 @@ ssize_t dio_complete(dio* d, loff_t offset, ssize_t ret, bool is_async) {
     return ret;
   }
 
+  // Mutant aio-complete-before-conversion (seed-shaped 40e2e97316af/5b3ff237bef4 bug):
+  // userspace is told the write completed before ->end_io converted the extents.
+  bool completed = false;
+  if (mutant_on(Mutant::AioCompleteBeforeConversion) && is_async) {
+    if (variant_has(Fix::DsyncAio) && d->rw == WRITE) {  // the sync still precedes aio_complete
+      const int err = generic_write_sync(iocb->ki_filp, offset, transferred, iocb->ki_dsync);
+      if (err < 0 && ret > 0) ret = err;
+    }
+    aio_complete(iocb, ret, 0);
+    completed = true;
+  }
+  // Mutant inode-dio-done-before-conversion (266991b13890): the count drops first, so
+  // inode_dio_wait (truncate) can return while the conversion is still to come.
+  bool dio_done = false;
+  if (mutant_on(Mutant::InodeDioDoneBeforeConversion)) {
+    inode_dio_done(in);
+    dio_done = true;
+  }
   // 187372a3b9fa (3.12-fixed): end_io is always called; it gets the dio result, so an I/O
   // error reaches the filesystem as a negative size.
   const bool always = variant_has(Fix::Ext4IoEndViaBPrivate);
   if (d->end_io && (d->result || always)) {
-    const ssize_t size = variant_has(Fix::NoConvertOnIoError) ? ret : transferred;
+    // Mutant convert-on-io-error: the full byte count, whatever the I/O result.
+    const ssize_t size = variant_has(Fix::NoConvertOnIoError) && !mutant_on(Mutant::ConvertOnIoError)
+                             ? ret
+                             : transferred;
     ktrace(model::EvKind::EndIo, d->id, offset, size);
     d->end_io(iocb, offset, size, d->private_, 0, false);
   }
   if (variant_has(Fix::InvalidateAfterDioComplete) && ret > 0 && d->rw == WRITE &&
       in->i_mapping.nrpages() > 0)
     invalidate_inode_pages2_range(in, offset, offset + ret - 1);
-  inode_dio_done(in);
-  if (variant_has(Fix::DsyncAio) && is_async && d->rw == WRITE) {
+  // Mutant inode-uaf-after-aio-complete (091e26dfc156): aio_complete (which drops the
+  // iocb's file reference, the only thing pinning the inode) comes before inode_dio_done.
+  const bool uaf_order = mutant_on(Mutant::InodeUafAfterAioComplete) && is_async;
+  if (!dio_done && !uaf_order) inode_dio_done(in);
+  // Mutant dsync-aio-not-honoured (before 02afc27): no sync at completion; the caller synced
+  // at submission instead (ext4_file_dio_write / xfs_file_aio_write).
+  if (variant_has(Fix::DsyncAio) && is_async && d->rw == WRITE && !completed &&
+      !mutant_on(Mutant::DsyncAioNotHonoured)) {
     kasan_check(iocb, "dio_complete: generic_write_sync");
     const int err = generic_write_sync(iocb->ki_filp, offset, transferred, iocb->ki_dsync);
     if (err < 0 && ret > 0) ret = err;
   }
-  if (is_async) aio_complete(iocb, ret, 0);
+  if (is_async && !completed) aio_complete(iocb, ret, 0);
+  if (!dio_done && uaf_order) inode_dio_done(in);  // touches the inode after the file went
   ktrace(model::EvKind::DioFree, d->id);
   kfree(d, "dio");
   return ret;
@@ -346,6 +400,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
     const int r = filemap_write_and_wait_range(in, offset, end - 1);
     if (r) {
       mutex_unlock(&in->i_mutex);
+      ktrace(model::EvKind::DioFree, d->id);  // every DioSubmit has its DioFree
       kfree(d, "dio");
       return r;
     }
@@ -356,7 +411,12 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
   d->inode = in;
   if (d->is_async && rw == WRITE) {
     int r = 0;
-    if (variant_has(Fix::DsyncAio) && iocb_is_dsync(iocb)) {
+    // Mutant dsync-defer-predicate: the defer decision sees only the file's O_(D)SYNC /
+    // IS_SYNC, while dio_complete syncs on the per-I/O RWF_DSYNC flag too.
+    const bool dsync = mutant_on(Mutant::DsyncDeferPredicate)
+                           ? ((iocb->ki_filp->f_flags & (O_DSYNC_ | O_SYNC_)) || IS_SYNC(in))
+                           : iocb_is_dsync(iocb);
+    if (variant_has(Fix::DsyncAio) && dsync) {
       // 02afc27: O_(D)SYNC AIO writes always complete in the worker.
       r = dio_set_defer_completion(d);
     } else if (variant_has(Fix::InvalidateAfterDioComplete) &&
@@ -366,6 +426,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
     }
     if (r) {
       if (!variant_has(Fix::DsyncAio)) inode_dio_done(in);  // undo the early increment
+      ktrace(model::EvKind::DioFree, d->id);
       kfree(d, "dio");
       return r;
     }
@@ -391,6 +452,13 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
 
   const unsigned long left = drop_refcount(d, retval == -EIOCBQUEUED);
   sched_point(d, Access::Read);  // the window between drop_refcount and what follows
+  if (mutant_on(Mutant::IomapDioUafLastRef) && left != 0) {
+    // Mutant iomap-dio-uaf-last-ref (4ea899ead278): the submitter consults the dio after
+    // dropping its reference (whether to wait, which inode) instead of a local copy; the
+    // last bio completion may have freed it in between.
+    kasan_check(d, "do_blockdev_direct_IO: dio->is_async after drop_refcount");
+    if (!d->is_async) dio_await_completion(d);
+  }
   if (left == 0) {
     retval = dio_complete(d, offset, retval, false);
     if (!variant_has(Fix::GenericDeferredCompletion)) {

@@ -10,6 +10,7 @@
 #include "impl/aio.hpp"
 #include "impl/fs/ext4.hpp"
 #include "impl/fs/xfs.hpp"
+#include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 #include "impl/vfs.hpp"
 
@@ -22,6 +23,10 @@ struct Machine::Impl {
     file bfile;  // the buffered fd
     kioctx ctx;
     bool closed = false;
+    // iocbs io_submit accepted and io_getevents has not handed over yet: like any AIO
+    // program (and the host runner), a task never waits for more events than that, so an
+    // io_submit rejected by an injected kiocb failure does not leave it blocked forever.
+    std::uint32_t outstanding = 0;
   };
 
   model::Workload w;
@@ -56,12 +61,17 @@ Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::
     impl_->fs = xfs_fs_type();
   else
     throw std::invalid_argument(fmt::format("filesystem {} is not ported yet", model::to_string(c.fs)));
+  for (const std::string& m : c.mutants)  // an unknown id is an error, never silently off
+    if (!find_mutant(m)) throw std::invalid_argument(fmt::format("unknown mutant '{}'", m));
   if (w.sector_size == 0 || w.block_size < w.sector_size || w.block_size % w.sector_size)
     throw std::invalid_argument("block size must be a multiple of the sector size");
 }
 
 Machine::~Machine() {
-  if (impl_->installed) variant_install(nullptr);
+  if (impl_->installed) {
+    variant_install(nullptr);
+    set_mutants({});  // the next execution on this thread starts from a clean mask
+  }
 }
 
 void Machine::Impl::build_disk() {
@@ -155,6 +165,7 @@ void Machine::Impl::mount() {
 void Machine::start(sched::Scheduler& s) {
   Impl& m = *impl_;
   variant_install(&m.c);
+  set_mutants(m.c.mutants);  // ids were validated by the CLI / catalogue users
   m.installed = true;
   set_workqueue_concurrency(m.c.wq_concurrency);
   m.build_disk();
@@ -203,11 +214,14 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
         buf.write_id = model::write_id_of(op);
       }
       const long r = io_submit_one(&t.ctx, &t.dfile, op.id, rd, off, buf, rb, op.dsync);
+      if (r == 0) ++t.outstanding;
       return r == 0 ? 1 : r;
     }
     case OpKind::GetEvents: {
       std::vector<io_event> evs;
-      const long n = io_getevents(&t.ctx, op.nr, &evs);
+      const auto nr = std::min<std::uint32_t>(op.nr, t.outstanding);
+      t.outstanding -= nr;
+      const long n = io_getevents(&t.ctx, nr, &evs);
       for (const io_event& ev : evs) {
         ktrace(model::EvKind::AioReaped, ev.obj, ev.res, 0, 0, ev.op);
         if (ev.read_buf && ev.res >= 0)

@@ -24,6 +24,7 @@ bool variant_has(Fix f) {
     case Fix::Ext4NoIoEndForOverwrite:
     case Fix::InvalidateAfterDioComplete:
     case Fix::NoConvertOnIoError:
+    case Fix::Ext4UnalignedDioWait:
       return k == K::V3_12_fixed;
   }
   return false;

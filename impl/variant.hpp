@@ -32,6 +32,12 @@ enum class Fix {
   // end_io receives the dio result (an error on failed data I/O) and ext4 does not convert
   // extents whose data write failed.
   NoConvertOnIoError,
+  // ext4 serialises every block-unaligned DIO write against all DIO in flight:
+  // 372a03e01853 "ext4: fix data corruption caused by unaligned direct AIO" (no i_size
+  // exemption), 57a0da28ced8 "... overlapping unaligned and aligned IO" (wait after the
+  // unaligned AIO is submitted too), and 378f32bab371 (iomap DIO write: any unaligned write,
+  // sync or AIO, does inode_dio_wait under the exclusive lock and is waited for).
+  Ext4UnalignedDioWait,
 };
 
 // The configuration of the execution running on this thread (installed by Machine).

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 
 namespace dc::kern {
@@ -21,6 +22,9 @@ void inode_dio_begin(inode* in) {
 void inode_dio_done(inode* in) {
   kasan_check(in, "inode_dio_done");
   const int v = atomic_dec_return(&in->i_dio_count);
+  // The access itself is the atomic: the inode may have gone during its scheduling point
+  // (same step as the decrement, so no extra interleaving).
+  kasan_check(in, "inode_dio_done: i_dio_count");
   ktrace(model::EvKind::InodeDioDone, in->id, v);
   if (v == 0) wake_up_bit(&in->i_state, __I_DIO_WAKEUP);
 }
@@ -41,6 +45,8 @@ void i_size_write(inode* in, loff_t size) {
 
 namespace {
 
+constexpr int PG_writeback = 0;  // the bit waited on for a block's writeback
+
 // Write one dirty page back (synchronously: map, write to the device, clean). The page is
 // looked up again after the mapping step: other actors may have cleaned or dropped it.
 void writepage(inode* in, std::uint64_t lblk) {
@@ -58,7 +64,11 @@ void writepage(inode* in, std::uint64_t lblk) {
     if (v != model::kZero) wid = v;
   ktrace(model::EvKind::DevWrite, 0, static_cast<std::int64_t>(pblk * bdev->spb), bdev->spb, wid);
   pg.dirty = false;
+  ++in->i_mapping.writeback[lblk];                // set_page_writeback
   in->i_sb->s_type->writepage_end_io(in, lblk);  // the data is on the device
+  // end_page_writeback: only now (after ext4's conversion) may waiters go on.
+  if (--in->i_mapping.writeback[lblk] == 0) in->i_mapping.writeback.erase(lblk);
+  wake_up_bit(&in->i_mapping, PG_writeback);
 }
 
 std::uint64_t first_block(const inode* in, loff_t start) {
@@ -89,8 +99,16 @@ int filemap_write_and_wait_range(inode* in, loff_t start, loff_t end) {
                            [lo, hi](const auto& kv) {
                              return kv.first >= lo && kv.first <= hi && kv.second.dirty;
                            });
-    if (it == in->i_mapping.pages.end()) return 0;
-    writepage(in, it->first);
+    if (it != in->i_mapping.pages.end()) {
+      writepage(in, it->first);
+      continue;
+    }
+    // filemap_fdatawait_range: pages another actor is writing back are waited for
+    // (wait_on_page_writeback); the test above was this step's scheduling point.
+    const auto& wb = in->i_mapping.writeback;
+    const auto w = wb.lower_bound(lo);
+    if (w == wb.end() || w->first > hi) return 0;
+    scheduler().block(bit_key(&in->i_mapping, PG_writeback), "wait_on_page_writeback");
   }
 }
 
@@ -178,7 +196,13 @@ ssize_t generic_file_direct_write(kiocb* iocb, const user_buf& buf, loff_t pos, 
   written = in->i_sb->s_type->direct_IO(1 /* WRITE */, iocb, buf, pos);
   // Pages read in while the write was in flight are dropped again (for AIO this runs at
   // submission, before completion: the race 332391a9935d fixes).
-  if (in->i_mapping.nrpages()) invalidate_inode_pages2_range(in, pos, end);
+  if (in->i_mapping.nrpages()) {
+    const int err = invalidate_inode_pages2_range(in, pos, end);
+    // Mutant eiocbqueued-double-complete: the invalidation failure is returned as -EIO,
+    // overwriting -EIOCBQUEUED while the bios are in flight; the AIO core then completes the
+    // iocb itself and the dio completion completes it again.
+    if (err && mutant_on(Mutant::EiocbqueuedDoubleComplete)) written = -EIO;
+  }
   if (written > 0) {
     const loff_t npos = pos + written;
     if (npos > i_size_read(in)) i_size_write(in, npos);
@@ -285,7 +309,18 @@ void generic_shutdown_super(super_block* sb) {
   ktrace(model::EvKind::SuperShutdown, sb->id);
   // sync_filesystem: no inode is left (the last close evicted it); commit the journal.
   jbd2_journal_commit(sb->s_journal);
-  if (sb->s_dio_done_wq) {
+  if (sb->s_dio_done_wq && mutant_on(Mutant::EvictVsRunningWork)) {
+    // Mutant evict-vs-running-work (the 1ada47d9468f pattern on the dio queue): teardown
+    // trusts a counter instead of flushing: once nothing is *pending* (exit_aio saw every
+    // completion) the queue is freed, while a worker may still be inside its work item.
+    workqueue_struct* wq = sb->s_dio_done_wq;
+    wait_event(&wq->idle, [wq] { return wq->worklist.empty(); }, "shutdown: pending dio work");
+    wq->dying = true;
+    wake_up_all(&wq->more_work);
+    ktrace(model::EvKind::WqDestroy, wq->id);
+    kfree(wq, "workqueue");
+    sb->s_dio_done_wq = nullptr;
+  } else if (sb->s_dio_done_wq) {
     destroy_workqueue(sb->s_dio_done_wq);
     sb->s_dio_done_wq = nullptr;
   }

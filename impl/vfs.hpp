@@ -75,6 +75,10 @@ struct page {
 };
 struct address_space {
   std::map<std::uint64_t, page> pages;  // by logical block (page == fs block here)
+  // PG_writeback by block: set when writeback cleans the page, cleared after the
+  // filesystem's end_io (ext4 dioread_nolock: after the extent conversion, b0857d309faf).
+  // Kept apart from `pages`: the flag outlives a page dropped meanwhile.
+  std::map<std::uint64_t, int> writeback;
   std::size_t nrpages() const { return pages.size(); }
 };
 

@@ -78,6 +78,8 @@ void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
   c->add_option("--corpus", cmd->corpus_dir, "Write a shrunk reproducer per cell here");
   c->add_option("--shrink-time", cmd->shrink_seconds, "Seconds to shrink each reproducer");
   c->add_flag("--json", cmd->json, "Machine-readable table on stdout");
+  c->add_flag("--untuned", [cmd](std::int64_t) { cmd->o.tuned = false; },
+              "Search every mutant with the default generator (not its tuned settings)");
   c->callback([cmd, &chosen] { chosen = std::make_unique<Mutants>(*cmd); });
 }
 

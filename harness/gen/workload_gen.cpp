@@ -1,5 +1,7 @@
 #include "harness/gen/workload_gen.hpp"
 
+#include <algorithm>
+
 namespace dc::gen {
 namespace {
 
@@ -46,14 +48,14 @@ rc::Gen<std::uint64_t> len_gen(const GenOptions& o, std::uint32_t block, std::ui
 
 rc::Gen<Op> op_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
   std::vector<std::pair<std::size_t, rc::Gen<OpKind>>> kinds = {
-      {6, rc::gen::just(OpKind::AioWrite)}, {3, rc::gen::just(OpKind::AioRead)},
-      {2, rc::gen::just(OpKind::PWrite)},   {3, rc::gen::just(OpKind::PRead)},
-      {1, rc::gen::just(OpKind::Fallocate)}, {1, rc::gen::just(OpKind::Fsync)}};
+      {o.aio_write_weight, rc::gen::just(OpKind::AioWrite)}, {o.aio_read_weight, rc::gen::just(OpKind::AioRead)},
+      {o.pwrite_weight, rc::gen::just(OpKind::PWrite)},      {o.pread_weight, rc::gen::just(OpKind::PRead)},
+      {o.fallocate_weight, rc::gen::just(OpKind::Fallocate)}, {o.fsync_weight, rc::gen::just(OpKind::Fsync)}};
   if (o.buffered) {
-    kinds.push_back({1, rc::gen::just(OpKind::BufWrite)});
-    kinds.push_back({1, rc::gen::just(OpKind::BufRead)});
+    kinds.push_back({o.buffered_weight, rc::gen::just(OpKind::BufWrite)});
+    kinds.push_back({o.buffered_read_weight, rc::gen::just(OpKind::BufRead)});
   }
-  if (o.truncate) kinds.push_back({1, rc::gen::just(OpKind::Truncate)});
+  if (o.truncate) kinds.push_back({o.truncate_weight, rc::gen::just(OpKind::Truncate)});
   return rc::gen::apply(
       [block](OpKind k, std::uint64_t off, std::uint64_t len, bool dsync, bool keep, std::uint64_t tsize) {
         Op op;
@@ -74,7 +76,7 @@ rc::Gen<Op> op_gen(const GenOptions& o, std::uint32_t block, std::uint32_t secto
         return op;
       },
       weighted(kinds), offset_gen(o, block, sector), len_gen(o, block, sector),
-      rc::gen::weightedElement<bool>({{5, false}, {1, true}}), rc::gen::arbitrary<bool>(),
+      rc::gen::weightedElement<bool>({{5, false}, {o.dsync_weight, true}}), rc::gen::arbitrary<bool>(),
       rc::gen::map(rc::gen::inRange<std::uint64_t>(0, 2 * o.max_blocks),
                    [block](std::uint64_t h) { return h * block / 2; }));
 }
@@ -82,7 +84,9 @@ rc::Gen<Op> op_gen(const GenOptions& o, std::uint32_t block, std::uint32_t secto
 // A task: some ops, then an io_getevents for every AIO it submitted, so completions are
 // observed by userspace (the model checks what happens after a reported completion).
 rc::Gen<model::Task> task_gen(const GenOptions& o, std::uint32_t block, std::uint32_t sector) {
-  return rc::gen::map(rc::gen::resize(o.max_ops * 10, rc::gen::container<std::vector<Op>>(op_gen(o, block, sector))),
+  const rc::Gen<Op> one = o.full_range ? rc::gen::resize(rc::kNominalSize, op_gen(o, block, sector))
+                                       : op_gen(o, block, sector);
+  return rc::gen::map(rc::gen::resize(o.max_ops * 10, rc::gen::container<std::vector<Op>>(one)),
                       [o](std::vector<Op> ops) {
                         if (ops.empty()) ops.push_back(Op{});
                         if (ops.size() > static_cast<std::size_t>(o.max_ops)) ops.resize(o.max_ops);
@@ -102,11 +106,12 @@ rc::Gen<model::Task> task_gen(const GenOptions& o, std::uint32_t block, std::uin
                       });
 }
 
-rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t max_blocks) {
-  return rc::gen::resize(
-      10, rc::gen::container<std::vector<model::Range>>(rc::gen::apply(
-              [block](std::uint64_t b, std::uint64_t n) { return model::Range{b * block, n * block}; },
-              rc::gen::inRange<std::uint64_t>(0, max_blocks), rc::gen::inRange<std::uint64_t>(1, 3))));
+rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t max_blocks, bool full_range) {
+  rc::Gen<model::Range> range = rc::gen::apply(
+      [block](std::uint64_t b, std::uint64_t n) { return model::Range{b * block, n * block}; },
+      rc::gen::inRange<std::uint64_t>(0, max_blocks), rc::gen::inRange<std::uint64_t>(1, 3));
+  if (full_range) range = rc::gen::resize(rc::kNominalSize, range);
+  return rc::gen::resize(10, rc::gen::container<std::vector<model::Range>>(range));
 }
 
 }  // namespace
@@ -132,7 +137,7 @@ rc::Gen<model::Workload> workload(const GenOptions& o) {
               r.len = std::min(r.len, w.initial_size - r.offset);
               w.written.push_back(r);
             }
-          w.preallocated = std::move(prealloc);
+          if (o.preallocated) w.preallocated = std::move(prealloc);
           w.o_dsync = sync_mode == 1;
           w.o_sync = sync_mode == 2;
           w.inode_sync = sync_mode == 3;
@@ -149,8 +154,11 @@ rc::Gen<model::Workload> workload(const GenOptions& o) {
           number_ops(w);
           return w;
         },
-        rc::gen::inRange<std::uint64_t>(0, o.max_blocks), ranges_gen(4096, o.max_blocks),
-        ranges_gen(4096, o.max_blocks), rc::gen::weightedElement<int>({{6, 0}, {2, 1}, {1, 2}, {1, 3}}),
+        rc::gen::inRange<std::uint64_t>(std::min<std::uint64_t>(o.min_size_blocks, o.max_blocks - 1), o.max_blocks),
+        ranges_gen(4096, o.max_blocks, o.full_range), ranges_gen(4096, o.max_blocks, o.full_range),
+        // sync mode: none, O_DSYNC, O_SYNC, IS_SYNC
+        rc::gen::weightedElement<int>(
+            {{6, 0}, {2 * o.fd_sync_weight, 1}, {o.fd_sync_weight, 2}, {o.fd_sync_weight, 3}}),
         rc::gen::resize(o.max_tasks * 10, rc::gen::container<std::vector<model::Task>>(task_gen(o, 4096, sector))),
         rc::gen::arbitrary<bool>(), rc::gen::inRange<std::uint64_t>(0, 4));
   });
@@ -160,10 +168,10 @@ rc::Gen<model::Config> config(const GenOptions& o) {
   std::vector<std::pair<std::size_t, rc::Gen<std::vector<model::Fault>>>> faults = {
       {8, rc::gen::just(std::vector<model::Fault>{})}};
   if (o.faults) {
-    faults.push_back({2, rc::gen::map(rc::gen::inRange<std::uint32_t>(1, 4), [](std::uint32_t n) {
+    faults.push_back({o.bio_error_weight, rc::gen::map(rc::gen::inRange<std::uint32_t>(1, 4), [](std::uint32_t n) {
                         return std::vector<model::Fault>{{model::Fault::Kind::BioError, "", n}};
                       })});
-    faults.push_back({1, rc::gen::apply(
+    faults.push_back({o.alloc_fail_weight, rc::gen::apply(
                              [](std::string site, std::uint32_t n) {
                                return std::vector<model::Fault>{{model::Fault::Kind::AllocFail, site, n}};
                              },
@@ -181,7 +189,7 @@ rc::Gen<model::Config> config(const GenOptions& o) {
         return c;
       },
       rc::gen::elementOf(o.kernels), rc::gen::elementOf(o.filesystems), weighted(faults),
-      rc::gen::inRange(1, 4), rc::gen::weightedElement<bool>({{3, false}, {1, true}}));
+      rc::gen::inRange(1, 4), rc::gen::weightedElement<bool>({{3, false}, {o.dioread_nolock_weight, true}}));
 }
 
 }  // namespace dc::gen

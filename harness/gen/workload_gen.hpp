@@ -22,6 +22,24 @@ struct GenOptions {
   bool truncate = true;
   bool crash = false;          // one task may end with a power cut
   bool faults = true;          // injected bio errors and allocation failures
+  // Weights of the op menu and of a few rare settings (defaults = the historical menu; the
+  // mutant kill tests tilt them towards a scenario instead of hand-writing a schedule).
+  unsigned aio_write_weight = 6, aio_read_weight = 3, pwrite_weight = 2, pread_weight = 3;
+  unsigned fallocate_weight = 1, fsync_weight = 1, truncate_weight = 1;
+  unsigned buffered_weight = 1, buffered_read_weight = 1;  // BufWrite, BufRead (if `buffered`)
+  unsigned dsync_weight = 1;          // per-I/O RWF_DSYNC, against 5
+  unsigned fd_sync_weight = 1;        // O_DSYNC, O_SYNC, IS_SYNC weigh 2w, w, w against 6
+  unsigned bio_error_weight = 2, alloc_fail_weight = 1;  // against 8 fault-free configs
+  unsigned dioread_nolock_weight = 1; // ext4 dioread_nolock, against 3
+  std::uint32_t min_size_blocks = 0;  // initial i_size at least this many blocks
+  // rc::gen::inRange scales with the rapidcheck size: at size s only the lowest s% of a
+  // range is drawn. Campaigns sample at size 50 and the op / range containers are resized to
+  // max_ops*10 / 10, so by default the tail of the op menu (fallocate, fsync, buffered,
+  // truncate) is never drawn, nor upper offsets, nor preexisting ranges other than block 0.
+  // full_range = true draws every element at rc::kNominalSize (whole menu, whole span); the
+  // default false keeps the historical campaign seed space.
+  bool full_range = false;
+  bool preallocated = true;           // unwritten extents (fallocated earlier) at start
   std::vector<model::Kernel> kernels{model::Kernel::V3_12_fixed};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
 };

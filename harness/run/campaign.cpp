@@ -35,8 +35,9 @@ Plan plan_for(const CampaignOptions& o, std::uint64_t i) {
   g.kernels = {p.kernel};
   g.filesystems = {p.fs};
   const std::uint64_t s = sched::mix_seed(o.seed, i);
-  p.workload = gen::sample(gen::workload(g), s);
-  p.config = gen::sample(gen::config(g), sched::mix_seed(s, 1));
+  const int size = g.full_range ? rc::kNominalSize : 50;
+  p.workload = gen::sample(gen::workload(g), s, size);
+  p.config = gen::sample(gen::config(g), sched::mix_seed(s, 1), size);
   p.config.mutants = o.mutants;
   p.strategy_seed = sched::mix_seed(s, 2);
   return p;

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/run/campaign.hpp"
@@ -16,7 +17,13 @@ struct KillOptions {
   std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
   int jobs = 1;
   gen::GenOptions gen;
+  bool tuned = true;  // search each mutant with mutant_gen_options(slug) instead of `gen`
 };
+
+// The generator settings the kill tests and the matrix use for one mutant: the default
+// menu tilted towards the catalogue entry's minimal scenario (more truncates, RWF_DSYNC,
+// bio errors, dioread_nolock, ...). Never a hand-written workload or schedule.
+gen::GenOptions mutant_gen_options(std::string_view slug);
 
 struct KillCell {
   std::string mutant, strategy;

@@ -8,6 +8,7 @@
 
 #include "impl/aio.hpp"
 #include "impl/direct_io.hpp"
+#include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 
 namespace dc::kern {
@@ -102,6 +103,10 @@ void ext4_release_io_end(ext4_io_end_t* io) {
   BUG_ON(io->on_list, "ext4_release_io_end: io_end still on a list");
   BUG_ON(io->flag & EXT4_IO_END_UNWRITTEN, "ext4_release_io_end: UNWRITTEN still set");
   if (atomic_dec_and_test(&in->i_ioend_count)) wake_up_all(&in->i_ioend_wq);
+  // Mutant dio-count-double-dec: the EXT4_IO_END_DIRECT-style decrement of the pre-seed
+  // structure survives next to the one in dio_complete (every io_end here is a DIO's).
+  if (variant_has(Fix::GenericDeferredCompletion) && mutant_on(Mutant::DioCountDoubleDec))
+    inode_dio_done(in);
   if (!variant_has(Fix::GenericDeferredCompletion)) {
     // 3.11: the io_end carried the DIO completion.
     if (io->flag & EXT4_IO_END_DIRECT) inode_dio_done(in);
@@ -396,6 +401,40 @@ void ext4_end_io_dio(kiocb* iocb, loff_t offset, ssize_t size, void* private_, i
 
 bool ext4_should_dioread_nolock(const inode* in) { return in->i_sb->dioread_nolock; }
 
+// ext4_truncate: free the blocks past the new size, zero the tail of the last block
+void ext4_truncate(inode* in, loff_t size) {
+  journal_t* j = in->i_sb->s_journal;
+  const loff_t bs = in->i_sb->s_blocksize;
+  block_device* bdev = in->i_sb->s_bdev;
+  jbd2_journal_start(j);
+  down_write(&in->i_data_sem);
+  file_meta& m = meta_of(in);
+  const auto keep = static_cast<std::uint64_t>((size + bs - 1) / bs);
+  if (keep < m.blocks.size()) {
+    std::uint64_t n = 0;
+    for (std::uint64_t b = keep; b < m.blocks.size(); ++b) n += m.blocks[b].state != ExtentState::Hole;
+    if (n) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
+    m.blocks.resize(keep);
+  }
+  if (size % bs && keep > 0) {  // ext4_block_truncate_page
+    const extent& e = m.get(keep - 1);
+    if (e.state == ExtentState::Written) {
+      const loff_t ss = bdev->sector_size;
+      for (loff_t p = (size % bs + ss - 1) / ss; p < bs / ss; ++p)
+        bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
+    }
+  }
+  up_write(&in->i_data_sem);
+  jbd2_journal_stop(j);
+}
+
+// ext4_truncate_failed_write: a write that failed after allocating blocks past EOF gives them
+// back (they may hold stale data: the failed bio never wrote them).
+void ext4_truncate_failed_write(inode* in) {
+  truncate_pagecache(in, i_size_read(in));  // truncate_inode_pages(mapping, i_size)
+  ext4_truncate(in, i_size_read(in));
+}
+
 ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, loff_t offset) {
   bool orphan = false;
   journal_t* j = in->i_sb->s_journal;
@@ -416,9 +455,13 @@ ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, 
       inode_dio_done(in);
     }
   }
-  if (locked)
+  if (locked) {
     ret = __blockdev_direct_IO(rw, iocb, in, buf, offset, ext4_get_block, nullptr,
                                DIO_LOCKING | DIO_SKIP_HOLES);
+    // Blocks the failed write allocated past EOF are written (ext4_get_block) but hold
+    // whatever the disk had: trim them off again (i_mutex is held).
+    if (rw == WRITE && ret < 0 && offset + buf.len > i_size_read(in)) ext4_truncate_failed_write(in);
+  }
   if (orphan) {
     jbd2_journal_start(j);
     if (ret > 0) {
@@ -526,6 +569,12 @@ ssize_t ext4_file_dio_write(kiocb* iocb, const user_buf& buf, loff_t pos) {
                "ext4_unwritten_wait");
   }
   mutex_lock(&in->i_mutex);
+  // Ext4UnalignedDioWait (3.12-fixed): a sub-block write may zero the rest of its block
+  // (dio_zero_block on a new / unwritten block), so no other DIO may be in flight: neither
+  // one before it (whose data or pending conversion the zeroing would clobber) ...
+  const bool unaligned_dio = variant_has(Fix::Ext4UnalignedDioWait) &&
+                             ((pos | buf.len) & (static_cast<loff_t>(in->i_sb->s_blocksize) - 1));
+  if (unaligned_dio) inode_dio_wait(in);
   int overwrite = 0;
   iocb->private_ = &overwrite;
   if (ext4_should_dioread_nolock(in) && !unaligned_aio && in->i_mapping.nrpages() == 0 &&
@@ -539,8 +588,12 @@ ssize_t ext4_file_dio_write(kiocb* iocb, const user_buf& buf, loff_t pos) {
     if (all_written && !((pos | buf.len) & (bs - 1))) overwrite = 1;
   }
   ssize_t ret = __generic_file_aio_write(iocb, buf, &iocb->ki_pos);
+  // ... nor one after it: a queued unaligned AIO is waited for before i_mutex goes (the
+  // iocb may be gone: only the inode is used).
+  if (unaligned_dio && ret == -EIOCBQUEUED) inode_dio_wait(in);
   mutex_unlock(&in->i_mutex);
-  const bool sync_on_queued = !variant_has(Fix::DsyncAio);  // pre-02afc27: sync at submission
+  // pre-02afc27 (and mutant dsync-aio-not-honoured): sync at submission, also on -EIOCBQUEUED
+  const bool sync_on_queued = !variant_has(Fix::DsyncAio) || mutant_on(Mutant::DsyncAioNotHonoured);
   if (ret > 0 || (sync_on_queued && ret == -EIOCBQUEUED)) {
     const ssize_t err = generic_write_sync(f, pos, ret, dsync);
     if (err < 0 && ret > 0) ret = err;
@@ -725,33 +778,6 @@ class Ext4 final : public FsType {
                "ext4_ioend_shutdown");
   }
 
- private:
-  // ext4_truncate: free the blocks past the new size, zero the tail of the last block
-  static void ext4_truncate(inode* in, loff_t size) {
-    journal_t* j = in->i_sb->s_journal;
-    const loff_t bs = in->i_sb->s_blocksize;
-    block_device* bdev = in->i_sb->s_bdev;
-    jbd2_journal_start(j);
-    down_write(&in->i_data_sem);
-    file_meta& m = meta_of(in);
-    const auto keep = static_cast<std::uint64_t>((size + bs - 1) / bs);
-    if (keep < m.blocks.size()) {
-      std::uint64_t n = 0;
-      for (std::uint64_t b = keep; b < m.blocks.size(); ++b) n += m.blocks[b].state != ExtentState::Hole;
-      if (n) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
-      m.blocks.resize(keep);
-    }
-    if (size % bs && keep > 0) {  // ext4_block_truncate_page
-      const extent& e = m.get(keep - 1);
-      if (e.state == ExtentState::Written) {
-        const loff_t ss = bdev->sector_size;
-        for (loff_t p = (size % bs + ss - 1) / ss; p < bs / ss; ++p)
-          bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
-      }
-    }
-    up_write(&in->i_data_sem);
-    jbd2_journal_stop(j);
-  }
 };
 
 FsType* ext4_fs_type() {

@@ -10,6 +10,7 @@
 
 #include "impl/aio.hpp"
 #include "impl/direct_io.hpp"
+#include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 
 namespace dc::kern {
@@ -27,6 +28,15 @@ enum class XfsFix {
   // (same commit) the EOF test-and-set in completion is serialised (i_flags_lock); before
   // it two completions could move i_size backwards.
   LockedSizeUpdate,
+  // d531d91d6990 "xfs: always use unwritten extents for direct I/O writes": blocks a DIO
+  // write allocates past EOF are unwritten too (converted at completion). Before it they were
+  // normal extents: once another writer moved EOF past them, a read returned the stale
+  // on-disk contents while the allocating write was still in flight.
+  AlwaysUnwrittenDio,
+  // 2032a8a27b5c "xfs: serialize unaligned dio writes against all other dio writes": an
+  // unaligned AIO write is waited for (inode_dio_wait) before IOLOCK_EXCL goes, so an
+  // aligned write to the same block cannot be clobbered by its sub-block zeroing.
+  UnalignedDioWaitAfterSubmit,
 };
 bool xfs_has(XfsFix) { return variant_kernel() == model::Kernel::V3_12_fixed; }
 
@@ -127,8 +137,8 @@ xfs_bmbt_irec xfs_bmapi_read(inode* in, std::uint64_t lblk, std::uint64_t maxn) 
 }
 
 // xfs_iomap_write_direct: allocate the hole at `offset` (a run of at most `count` bytes).
-// Inside EOF the new extent is unwritten (XFS_BMAPI_PREALLOC), past EOF it is a normal one.
-// A racing allocation of the same range is found and returned as it is.
+// Inside EOF the new extent is unwritten (XFS_BMAPI_PREALLOC), past EOF it is a normal one
+// (d531d91d6990: always unwritten). A racing allocation of the range is returned as it is.
 int xfs_iomap_write_direct(xfs_inode* ip, loff_t offset, loff_t count, xfs_bmbt_irec* imap) {
   inode* in = VFS_I(ip);
   const loff_t bs = blocksize(in);
@@ -136,7 +146,7 @@ int xfs_iomap_write_direct(xfs_inode* ip, loff_t offset, loff_t count, xfs_bmbt_
   const auto maxn = std::max<std::uint64_t>(1, static_cast<std::uint64_t>((offset % bs + count + bs - 1) / bs));
   xfs_trans_alloc(ip);  // xfs_trans_reserve: may sleep
   xfs_ilock(ip, XFS_ILOCK_EXCL);
-  const bool prealloc = offset < i_size_read(in);
+  const bool prealloc = offset < i_size_read(in) || xfs_has(XfsFix::AlwaysUnwrittenDio);
   xfs_bmbt_irec map = xfs_bmapi_read(in, lblk, maxn);
   if (map.br_state == ExtentState::Hole) {
     const std::uint64_t pblk = bdev_alloc_blocks(in->i_sb->s_bdev, map.br_blockcount);
@@ -180,14 +190,12 @@ int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count) {
       const xfs_bmbt_irec map = xfs_bmapi_read(in, lblk, end - lblk);
       if (map.br_state == ExtentState::Unwritten)  // XFS_BMAPI_CONVERT
         set_extent(in, lblk, map.br_blockcount, ExtentState::Written);
-      if (xfs_has(XfsFix::SizeAfterConversion)) {
-        // ee70daaba82d: the size moves with the conversion, in the same transaction.
-        loff_t isize = static_cast<loff_t>(lblk + map.br_blockcount) * bs;
-        if (isize > offset + count) isize = offset + count;
-        if (isize > i_size_read(in)) i_size_write(in, isize);
-        const loff_t nsize = xfs_new_eof(ip, isize);
-        if (nsize) set_di_size(ip, nsize);
-      }
+      // The conversion transaction logs the new on-disk size (xfs_new_eof clamps it to the
+      // in-core size) on every variant; ee70daaba82d also moves the in-core i_size here.
+      loff_t isize = static_cast<loff_t>(lblk + map.br_blockcount) * bs;
+      if (isize > offset + count) isize = offset + count;
+      if (xfs_has(XfsFix::SizeAfterConversion) && isize > i_size_read(in)) i_size_write(in, isize);
+      if (const loff_t nsize = xfs_new_eof(ip, isize)) set_di_size(ip, nsize);
       xfs_trans_commit(ip);
       xfs_iunlock(ip, XFS_ILOCK_EXCL);
       lblk += map.br_blockcount;
@@ -235,7 +243,10 @@ int __xfs_get_blocks(inode* in, std::uint64_t iblock, buffer_head* bh, int creat
     buffer_set(bh, BH_Unwritten);
   }
   // 6dfa1b67e3b3: a mapping past the on-disk EOF needs a size transaction at completion.
+  // Mutant dsync-defer-predicate (XFS sibling): the "needs a transaction at completion"
+  // property is not fed into the defer decision.
   if (create && direct && !unwritten && xfs_has(XfsFix::DeferOnDiskSizeUpdate) &&
+      !mutant_on(Mutant::DsyncDeferPredicate) &&
       offset + static_cast<loff_t>(imap.br_blockcount) * bs > di_size(ip))
     set_buffer_defer_completion(bh);
   // Blocks allocated here, unwritten blocks and blocks past EOF are zeroed around the I/O.
@@ -382,6 +393,10 @@ void xfs_end_io_direct_write(kiocb* iocb, loff_t offset, ssize_t size, void* pri
     }
   }
 
+  // Mutant dio-count-double-dec: end_io still drops i_dio_count, as xfs_destroy_ioend did
+  // before the seed moved inode_dio_done into dio_complete.
+  if (variant_has(Fix::GenericDeferredCompletion) && mutant_on(Mutant::DioCountDoubleDec))
+    inode_dio_done(in);
   // blockdev_direct_IO may still fail after end_io ran: guard the ioend against a double free.
   iocb->private_ = nullptr;
   io->io_offset = offset;
@@ -513,6 +528,9 @@ ssize_t xfs_file_dio_aio_write(kiocb* iocb, const user_buf& buf, loff_t pos) {
       iolock = XFS_IOLOCK_SHARED;
     }
     ret = generic_file_direct_write(iocb, buf, pos, &iocb->ki_pos);
+    // The queued unaligned AIO stays the only DIO in flight (the iocb may be gone).
+    if (unaligned_io && ret == -EIOCBQUEUED && xfs_has(XfsFix::UnalignedDioWaitAfterSubmit))
+      inode_dio_wait(in);
   }
   xfs_rw_iunlock(ip, iolock);
   // No fallback to buffered I/O on errors for XFS.
@@ -777,7 +795,8 @@ class Xfs final : public FsType {
     filemap_write_and_wait_range(in, 0, i_size_read(in) + blocksize(in));
     truncate_pagecache(in, 0);
     xfs_inode* ip = XFS_I(in);
-    in->i_private = nullptr;
+    // i_private keeps pointing at the (quarantined) xfs_inode: a late access after eviction
+    // is then a reported use after free (kasan_check in XFS_I / xfs_ilock), not a crash.
     kfree(ip, kInodeCache);
   }
 };

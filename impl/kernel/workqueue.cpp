@@ -25,8 +25,10 @@ void worker_thread(workqueue_struct* wq) {
     ktrace(model::EvKind::WorkStart, w->id, wq->id);
     const model::ObjId wid = w->id;
     w->func(w);  // may free the memory holding w
+    kasan_check(wq, "worker_thread: back from the work function");
     ktrace(model::EvKind::WorkDone, wid, wq->id);
     sched_point(&wq->idle);
+    kasan_check(wq, "worker_thread: pool bookkeeping after the work item");
     --wq->running;
     wake_up_all(&wq->idle);
   }
