@@ -67,7 +67,12 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
       if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) return;
       const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
       const Plan p = plan_for(o, i);
-      const Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
+      Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
+      if (o.only_mutant_caused && x.verdict.failed()) {
+        model::Config plain = p.config;
+        plain.mutants.clear();
+        if (runner.run(p.workload, plain, *strategy, p.strategy_seed).verdict.failed()) x.verdict = {};
+      }
       const std::size_t cell = static_cast<std::size_t>(std::find_if(result.cells.begin(), result.cells.end(), [&](const Cell& c) { return c.kernel == p.kernel && c.fs == p.fs; }) - result.cells.begin());
       std::lock_guard<std::mutex> lock(mu);
       const std::uint64_t before = cell_count[cell]++;

@@ -26,6 +26,10 @@ struct CampaignOptions {
   std::uint32_t shard = 0, shards = 1;
   gen::GenOptions gen;
   bool stop_at_first = false;    // stop the campaign at its first finding
+  // Mutant campaigns: a failure counts only if the same execution (workload, config, strategy
+  // seed) without the mutants does not fail, so the engine's own findings are never taken
+  // for a kill.
+  bool only_mutant_caused = false;
 };
 
 // One finding per (kernel, fs, property): the one with the lowest execution index.

@@ -75,6 +75,7 @@ std::vector<KillCell> run_kill_matrix(const KillOptions& o, const std::function<
         c.jobs = o.jobs;
         c.gen = o.tuned ? mutant_gen_options(m.slug) : o.gen;
         c.stop_at_first = true;
+        c.only_mutant_caused = true;
         const CampaignResult r = run_campaign(c);
         if (r.findings.empty()) continue;
         const Finding& f = r.findings.front();
