@@ -18,6 +18,26 @@
 namespace dc::cli {
 namespace {
 
+// Differential runs need operations strictly in sequence: every AIO is reaped before the
+// next operation starts (an AIO still in flight is concurrent with what follows).
+void make_sequential(model::Workload& w) {
+  for (auto& t : w.tasks) {
+    std::vector<model::Op> ops;
+    for (const auto& op : t.ops) {
+      if (op.kind == model::OpKind::GetEvents) continue;
+      ops.push_back(op);
+      if (op.kind == model::OpKind::AioWrite || op.kind == model::OpKind::AioRead) {
+        model::Op ge;
+        ge.kind = model::OpKind::GetEvents;
+        ge.nr = 1;
+        ops.push_back(ge);
+      }
+    }
+    t.ops = std::move(ops);
+  }
+  gen::number_ops(w);
+}
+
 struct Host : Command {
   std::string dir, corpus_dir = "corpus/host";
   std::uint64_t executions = 200, seed = 1;
@@ -40,6 +60,7 @@ struct Host : Command {
     std::vector<std::string> lines;
     for (std::uint64_t i = 0; i < executions; ++i) {
       model::Workload w = gen::sample(gen::workload(g), sched::mix_seed(seed, i));
+      if (differential) make_sequential(w);
       harness::host::HostOptions ho;
       ho.dir = parent;
       const harness::host::HostResult r = harness::host::run_on_host(w, ho);
