@@ -15,9 +15,12 @@ namespace dc::cli {
 namespace {
 
 struct Explore : Command {
-  std::string file, scenario, reduction = "dpor", frontier_in, frontier_out, corpus_dir;
+  std::string file, scenario, reduction = "none", frontier_in, frontier_out, corpus_dir;
   std::vector<std::string> kernels{"3.12-fixed"}, filesystems{"ext4"}, mutants;
-  int preemption_bound = -1, delay_bound = -1, wq = 1;
+  int preemption_bound = kDefaultBound, delay_bound = -1, wq = 1;
+  // Default: no reduction, at most 2 preemptions. Sound within the bound whatever the
+  // engine's access annotations; DPOR is only as sound as those annotations (docs/exploration.md).
+  static constexpr int kDefaultBound = -2;
   std::uint64_t executions = 0;
   double seconds = 0;
   bool json = false;
@@ -48,6 +51,8 @@ struct Explore : Command {
     else if (reduction == "sleep") o.dfs.reduction = sched::Reduction::SleepSets;
     else if (reduction == "dpor") o.dfs.reduction = sched::Reduction::Dpor;
     else throw UsageError(fmt::format("--reduction '{}': expected none, sleep or dpor", reduction));
+    if (preemption_bound == kDefaultBound)
+      preemption_bound = (o.dfs.reduction == sched::Reduction::None && delay_bound < 0) ? 2 : -1;
     o.dfs.preemption_bound = preemption_bound;
     o.dfs.delay_bound = delay_bound;
     if ((preemption_bound >= 0 || delay_bound >= 0) && o.dfs.reduction != sched::Reduction::None)
@@ -116,8 +121,8 @@ void add_explore(CLI::App& app, std::unique_ptr<Command>& chosen) {
   c->add_option("--fs", cmd->filesystems, "Filesystem (with --scenario)");
   c->add_option("--mutant", cmd->mutants, "Switch on mutants")->delimiter(',');
   c->add_option("--wq-concurrency", cmd->wq, "Workers per workqueue (with --scenario; default 1)");
-  c->add_option("--reduction", cmd->reduction, "none | sleep | dpor (default dpor)");
-  c->add_option("--preemption-bound", cmd->preemption_bound, "At most k preemptions (with --reduction none)");
+  c->add_option("--reduction", cmd->reduction, "none | sleep | dpor (default none, with --preemption-bound 2)");
+  c->add_option("--preemption-bound", cmd->preemption_bound, "At most k preemptions (with --reduction none; default 2, -1 = unbounded)");
   c->add_option("--delay-bound", cmd->delay_bound, "At most d delays (with --reduction none)");
   c->add_option("--executions", cmd->executions, "Stop after N executions");
   c->add_option("--time", cmd->seconds, "Stop after T seconds");
