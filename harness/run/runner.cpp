@@ -2,9 +2,7 @@
 
 #include "harness/sched/recorder.hpp"
 #include "harness/sched/replay.hpp"
-#include "impl/kernel/fault.hpp"
-#include "impl/kernel/ktrace.hpp"
-#include "impl/kernel/slab.hpp"
+#include "impl/kernel/execution.hpp"
 #include "impl/kernel/workqueue.hpp"
 #include "impl/machine.hpp"
 
@@ -31,25 +29,18 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
                       std::uint64_t seed) {
   Execution x;
   sched::Recorder rec(strategy);
-  kern::Tracer tracer(&x.trace);
-  kern::Slab slab;
-  kern::FaultInjector faults;
-  faults.reset(c.faults);
-  kern::Tracer::install(&tracer);
-  kern::Slab::install(&slab);
-  kern::FaultInjector::install(&faults);
-  kern::set_workqueue_concurrency(c.wq_concurrency);
   {
-    kern::Machine machine(w, c);
-    sched_.begin(rec, seed);
-    machine.start(sched_);
-    x.outcome = sched_.finish();
+    kern::ExecutionContext kctx(&x.trace, c.faults);
+    kern::set_workqueue_concurrency(c.wq_concurrency);
+    {
+      kern::Machine machine(w, c);
+      sched_.begin(rec, seed);
+      machine.start(sched_);
+      x.outcome = sched_.finish();
+    }
+    // Leaks are only meaningful when the machine shut down cleanly.
+    kctx.end(x.outcome.kind == sched::Outcome::Kind::Ok);
   }
-  // Leaks are only meaningful when the machine shut down cleanly.
-  slab.end_execution(x.outcome.kind == sched::Outcome::Kind::Ok);
-  kern::Tracer::install(nullptr);
-  kern::Slab::install(nullptr);
-  kern::FaultInjector::install(nullptr);
   for (std::size_t i = 0; i < sched_.actor_count(); ++i) {
     x.actor_names.push_back(sched_.name(static_cast<sched::ActorId>(i)));
     x.actor_ctx.push_back(sched_.ctx_of(static_cast<sched::ActorId>(i)));

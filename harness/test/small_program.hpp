@@ -5,9 +5,7 @@
 
 #include "harness/sched/recorder.hpp"
 #include "harness/sched/scheduler.hpp"
-#include "impl/kernel/fault.hpp"
-#include "impl/kernel/ktrace.hpp"
-#include "impl/kernel/slab.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::test {
 
@@ -25,22 +23,14 @@ inline RunResult run_program(sched::Scheduler& s, sched::Strategy& strategy, std
                              bool leaks = true) {
   RunResult r;
   sched::Recorder rec(strategy);
-  kern::Tracer tracer(&r.trace);
-  kern::Slab slab;
-  kern::FaultInjector faults;
-  kern::Tracer::install(&tracer);
-  kern::Slab::install(&slab);
-  kern::FaultInjector::install(&faults);
+  kern::ExecutionContext kctx(&r.trace, {});
   s.begin(rec, seed);
   setup(s);
   r.outcome = s.finish();
-  slab.end_execution(leaks && r.outcome.ok());
+  kctx.end(leaks && r.outcome.ok());
   r.schedule = rec.schedule();
   r.hash = model::trace_hash(r.trace);
-  r.findings = tracer.findings();
-  kern::Tracer::install(nullptr);
-  kern::Slab::install(nullptr);
-  kern::FaultInjector::install(nullptr);
+  r.findings = kctx.tracer().findings();
   return r;
 }
 

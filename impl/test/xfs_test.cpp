@@ -15,6 +15,7 @@
 #include "impl/kernel/fault.hpp"
 #include "impl/kernel/ktrace.hpp"
 #include "impl/kernel/slab.hpp"
+#include "impl/kernel/execution.hpp"
 #include "impl/machine.hpp"
 #include "model/checker.hpp"
 #include "model/config.hpp"
@@ -72,26 +73,17 @@ RunOut run(const model::Workload& w, const model::Config& c, sched::Strategy& st
   // Never destroyed: a function-static Scheduler crashes in ~Scheduler at exit (reported).
   static sched::Scheduler& s = *new sched::Scheduler;
   RunOut r;
-  kern::Tracer tracer(&r.trace);
-  kern::Slab slab;
-  kern::FaultInjector faults;
-  faults.reset(c.faults);
-  kern::Tracer::install(&tracer);
-  kern::Slab::install(&slab);
-  kern::FaultInjector::install(&faults);
+  kern::ExecutionContext kctx(&r.trace, c.faults);
   {
     kern::Machine m(w, c);
     s.begin(strategy, seed);
     m.start(s);
     r.outcome = s.finish();
     for (std::size_t i = 0; i < s.actor_count(); ++i) r.names.push_back(s.name(static_cast<sched::ActorId>(i)));
-    r.live_after = slab.live_count();
-    slab.end_execution(r.outcome.ok());
+    r.live_after = kctx.slab().live_count();
+    kctx.end(r.outcome.ok());
   }
-  r.findings = tracer.findings();
-  kern::Tracer::install(nullptr);
-  kern::Slab::install(nullptr);
-  kern::FaultInjector::install(nullptr);
+  r.findings = kctx.tracer().findings();
   return r;
 }
 
