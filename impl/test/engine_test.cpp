@@ -18,7 +18,7 @@
 #include "impl/kernel/slab.hpp"
 #include "impl/direct_io.hpp"
 #include "impl/aio.hpp"
-#include "impl/kernel/execution.hpp"
+#include "impl/test/engine_fixture.hpp"
 #include "impl/machine.hpp"
 #include "impl/variant.hpp"
 #include <rapidcheck.h>
@@ -34,100 +34,6 @@ using model::EvKind;
 using model::Kernel;
 using model::OpKind;
 
-// A tiny scripted strategy: at every choice it calls `policy` with the runnable actors'
-// names (and the trace so far) and runs the first actor whose name starts with the
-// returned prefix; with no match (or an empty prefix) the lowest runnable actor runs.
-class ScriptedStrategy final : public sched::Strategy {
- public:
-  using Policy = std::function<std::vector<std::string>(const model::Trace&)>;
-  ScriptedStrategy(const model::Trace* trace, Policy p) : trace_(trace), policy_(std::move(p)) {}
-  void begin(std::uint64_t) override {}
-  sched::ActorId pick(const sched::PickRequest& req) override {
-    const auto& s = sched::Scheduler::current();
-    for (const std::string& prefix : policy_(*trace_))
-      for (sched::ActorId a : req.runnable)
-        if (s.name(a).rfind(prefix, 0) == 0) return a;
-    return req.runnable[0];
-  }
-  std::uint64_t draw(std::uint64_t) override { return 0; }
-
- private:
-  const model::Trace* trace_;
-  Policy policy_;
-};
-
-struct RunOut {
-  sched::Outcome outcome;
-  model::Trace trace;
-  std::vector<std::string> names;  // actor names by id
-  std::size_t findings = 0;
-  std::size_t live_after = 0;  // slab objects alive at the end (before end_execution)
-
-  std::size_t count(EvKind k) const {
-    return static_cast<std::size_t>(std::count_if(trace.events.begin(), trace.events.end(),
-                                                  [k](const model::Event& e) { return e.kind == k; }));
-  }
-  std::size_t count_op(EvKind k, std::uint32_t opid) const {
-    return static_cast<std::size_t>(std::count_if(
-        trace.events.begin(), trace.events.end(),
-        [k, opid](const model::Event& e) { return e.kind == k && e.op == opid; }));
-  }
-  // index of the first event of kind k (optionally with a predicate), or npos
-  std::size_t first(EvKind k, const std::function<bool(const model::Event&)>& pred = {}) const {
-    for (std::size_t i = 0; i < trace.events.size(); ++i)
-      if (trace.events[i].kind == k && (!pred || pred(trace.events[i]))) return i;
-    return std::string::npos;
-  }
-  const model::Event& ev(std::size_t i) const { return trace.events.at(i); }
-  std::string actor(std::size_t i) const { return names.at(trace.events.at(i).actor); }
-  std::string dump() const {
-    std::string s;
-    for (const auto& e : trace.events) {
-      s += std::string(model::to_string(e.kind)) + " actor=" +
-           (e.actor < names.size() ? names[e.actor] : std::string("-")) + " ctx=" +
-           std::to_string(e.ctx) + " obj=" + std::to_string(e.obj) + " op=" +
-           (e.op == model::kNoOp ? std::string("-") : std::to_string(e.op)) +
-           " a=" + std::to_string(e.a) + " b=" + std::to_string(e.b) + " c=" + std::to_string(e.c);
-      if (e.note) s += " note=" + trace.notes[e.note - 1];
-      s += "\n";
-    }
-    return s;
-  }
-};
-
-// One scheduler for the whole test binary (it owns the thread's fiber algorithm); never
-// destroyed, because Boost.Fiber's thread-local scheduler is torn down before statics.
-sched::Scheduler& the_scheduler() {
-  static auto* s = new sched::Scheduler();
-  return *s;
-}
-
-RunOut run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
-        std::uint64_t seed = 1) {
-  sched::Scheduler& s = the_scheduler();
-  RunOut r;
-  kern::ExecutionContext kctx(&r.trace, c.faults);
-  {
-    kern::Machine m(w, c);
-    s.begin(strategy, seed);
-    m.start(s);
-    r.outcome = s.finish();
-    for (std::size_t i = 0; i < s.actor_count(); ++i) r.names.push_back(s.name(static_cast<sched::ActorId>(i)));
-    r.live_after = kctx.slab().live_count();
-    kctx.end(r.outcome.ok());
-  }
-  r.findings = kctx.tracer().findings();
-  return r;
-}
-
-model::Op op(OpKind k, std::uint32_t id, std::uint64_t off = 0, std::uint64_t len = 0) {
-  model::Op o;
-  o.kind = k;
-  o.id = id;
-  o.offset = off;
-  o.len = len;
-  return o;
-}
 
 model::Config cfg(Kernel k) {
   model::Config c;
@@ -189,24 +95,10 @@ struct Expect {
   int aio_ctx;
 };
 
-RunOut run_case(const model::Workload& w, Kernel k, ScriptedStrategy::Policy p) {
-  model::Trace* holder = nullptr;
-  // The strategy reads the live trace through the tracer installed by run().
-  struct Live : sched::Strategy {
-    ScriptedStrategy::Policy policy;
-    void begin(std::uint64_t) override {}
-    sched::ActorId pick(const sched::PickRequest& req) override {
-      const auto& s = sched::Scheduler::current();
-      for (const std::string& prefix : policy(*kern::Tracer::current()->trace()))
-        for (sched::ActorId a : req.runnable)
-          if (s.name(a).rfind(prefix, 0) == 0) return a;
-      return req.runnable[0];
-    }
-    std::uint64_t draw(std::uint64_t) override { return 0; }
-  } live;
-  (void)holder;
-  live.policy = std::move(p);
-  return run(w, cfg(k), live);
+RunOut run_case(const model::Workload& w, Kernel k, Policy p) {
+  Scripted st;
+  st.policy = std::move(p);
+  return run(w, cfg(k), st);
 }
 
 void check_case(const RunOut& r, const Expect& x, std::uint32_t opid) {
@@ -347,12 +239,7 @@ TEST_P(RaceTable, CaseC1_CompletionInsideTheSubmitterWindow) {
 INSTANTIATE_TEST_SUITE_P(Ext4, RaceTable,
                          ::testing::Values(Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                            Kernel::V3_12_fixed),
-                         [](const auto& p) {
-                           std::string n = model::to_string(p.param);
-                           std::replace(n.begin(), n.end(), '.', '_');
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return "k" + n;
-                         });
+                         [](const auto& p) { return kernel_param_name(p.param); });
 
 // ---- error and edge paths (engine-spec §3.13) ----------------------------------------------
 
@@ -470,12 +357,7 @@ TEST_P(ErrorPaths, WriteIntoAHoleFallsBackToBufferedIo) {
 INSTANTIATE_TEST_SUITE_P(Ext4, ErrorPaths,
                          ::testing::Values(Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                            Kernel::V3_12_fixed),
-                         [](const auto& p) {
-                           std::string n = model::to_string(p.param);
-                           std::replace(n.begin(), n.end(), '.', '_');
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return "k" + n;
-                         });
+                         [](const auto& p) { return kernel_param_name(p.param); });
 
 // ---- the s_dio_done_wq creation race (sb_init_dio_done_wq) ------------------------------------
 

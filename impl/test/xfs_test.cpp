@@ -15,7 +15,7 @@
 #include "impl/kernel/fault.hpp"
 #include "impl/kernel/ktrace.hpp"
 #include "impl/kernel/slab.hpp"
-#include "impl/kernel/execution.hpp"
+#include "impl/test/engine_fixture.hpp"
 #include "impl/machine.hpp"
 #include "model/checker.hpp"
 #include "model/config.hpp"
@@ -29,79 +29,6 @@ using model::Kernel;
 using model::OpKind;
 
 constexpr std::uint64_t kB = 4096;
-
-struct RunOut {
-  sched::Outcome outcome;
-  model::Trace trace;
-  std::vector<std::string> names;
-  std::size_t findings = 0;
-  std::size_t live_after = 0;
-
-  std::size_t count(EvKind k, const std::function<bool(const model::Event&)>& pred = {}) const {
-    return static_cast<std::size_t>(std::count_if(trace.events.begin(), trace.events.end(),
-                                                  [&](const model::Event& e) { return e.kind == k && (!pred || pred(e)); }));
-  }
-  std::size_t first(EvKind k, const std::function<bool(const model::Event&)>& pred = {}) const {
-    for (std::size_t i = 0; i < trace.events.size(); ++i)
-      if (trace.events[i].kind == k && (!pred || pred(trace.events[i]))) return i;
-    return std::string::npos;
-  }
-  std::size_t first_op(EvKind k, std::uint32_t op) const {
-    return first(k, [op](const model::Event& e) { return e.op == op; });
-  }
-  const model::Event& ev(std::size_t i) const { return trace.events.at(i); }
-  std::string actor(std::size_t i) const { return names.at(trace.events.at(i).actor); }
-  bool by(std::size_t i, const std::string& prefix) const {
-    return i != std::string::npos && actor(i).rfind(prefix, 0) == 0;
-  }
-  std::string dump() const {
-    std::string s;
-    for (std::size_t i = 0; i < trace.events.size(); ++i) {
-      const auto& e = trace.events[i];
-      s += std::to_string(i) + " " + std::string(model::to_string(e.kind)) + " actor=" +
-           (e.actor < names.size() ? names[e.actor] : std::string("-")) + " ctx=" + std::to_string(e.ctx) +
-           " obj=" + std::to_string(e.obj) + " op=" + (e.op == model::kNoOp ? std::string("-") : std::to_string(e.op)) +
-           " a=" + std::to_string(e.a) + " b=" + std::to_string(e.b) + " c=" + std::to_string(e.c);
-      if (e.note) s += " note=" + trace.notes[e.note - 1];
-      s += "\n";
-    }
-    return s;
-  }
-};
-
-RunOut run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy, std::uint64_t seed = 1) {
-  // Never destroyed: a function-static Scheduler crashes in ~Scheduler at exit (reported).
-  static sched::Scheduler& s = *new sched::Scheduler;
-  RunOut r;
-  kern::ExecutionContext kctx(&r.trace, c.faults);
-  {
-    kern::Machine m(w, c);
-    s.begin(strategy, seed);
-    m.start(s);
-    r.outcome = s.finish();
-    for (std::size_t i = 0; i < s.actor_count(); ++i) r.names.push_back(s.name(static_cast<sched::ActorId>(i)));
-    r.live_after = kctx.slab().live_count();
-    kctx.end(r.outcome.ok());
-  }
-  r.findings = kctx.tracer().findings();
-  return r;
-}
-
-// Runs the first runnable actor whose name starts with the first matching prefix the policy
-// returns (given the trace so far); otherwise the lowest runnable actor.
-using Policy = std::function<std::vector<std::string>(const model::Trace&)>;
-struct Scripted final : sched::Strategy {
-  Policy policy;
-  void begin(std::uint64_t) override {}
-  sched::ActorId pick(const sched::PickRequest& req) override {
-    const auto& s = sched::Scheduler::current();
-    for (const std::string& prefix : policy(*kern::Tracer::current()->trace()))
-      for (sched::ActorId a : req.runnable)
-        if (s.name(a).rfind(prefix, 0) == 0) return a;
-    return req.runnable[0];
-  }
-  std::uint64_t draw(std::uint64_t) override { return 0; }
-};
 
 model::Config xfs_cfg(Kernel k) {
   model::Config c;
@@ -117,14 +44,6 @@ RunOut run_scripted(const model::Workload& w, const model::Config& c, Policy p) 
   return run(w, c, st);
 }
 
-model::Op op(OpKind k, std::uint32_t id, std::uint64_t off = 0, std::uint64_t len = 0) {
-  model::Op o;
-  o.kind = k;
-  o.id = id;
-  o.offset = off;
-  o.len = len;
-  return o;
-}
 
 // 4 blocks: block 0 written (initial data), blocks 1..3 holes inside EOF.
 model::Workload four_blocks(std::vector<std::vector<model::Op>> tasks) {
@@ -412,12 +331,7 @@ TEST_P(XfsRaceTable, OverwritePastTheOnDiskSize) {
 INSTANTIATE_TEST_SUITE_P(Xfs, XfsRaceTable,
                          ::testing::Values(Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                            Kernel::V3_12_fixed),
-                         [](const auto& p) {
-                           std::string n = model::to_string(p.param);
-                           std::replace(n.begin(), n.end(), '.', '_');
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return "k" + n;
-                         });
+                         [](const auto& p) { return kernel_param_name(p.param); });
 
 // Random workloads (harness/gen) x random schedules on 3.12-fixed: no BUG, use after free,
 // leak or deadlock, and the reference model finds nothing.
