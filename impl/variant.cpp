@@ -25,6 +25,7 @@ bool variant_has(Fix f) {
     case Fix::InvalidateAfterDioComplete:
     case Fix::NoConvertOnIoError:
     case Fix::Ext4UnalignedDioWait:
+    case Fix::Ext4UnwrittenForEofStraddlingDio:
       return k == K::V3_12_fixed;
   }
   return false;

@@ -38,6 +38,12 @@ enum class Fix {
   // unaligned AIO is submitted too), and 378f32bab371 (iomap DIO write: any unaligned write,
   // sync or AIO, does inode_dio_wait under the exclusive lock and is waited for).
   Ext4UnalignedDioWait,
+  // 914f82a32d02 "ext4: Refactor direct IO code" (v4.7): a DIO write that extends the file
+  // takes the extent path (unwritten extents, converted at completion) unless every block it
+  // touches lies wholly past i_size; only then are blocks allocated written up front. 3.12
+  // allocated the block straddling EOF written before its data landed, exposing stale disk
+  // contents to readers of the part inside i_size.
+  Ext4UnwrittenForEofStraddlingDio,
 };
 
 // The configuration of the execution running on this thread (installed by Machine).

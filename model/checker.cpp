@@ -47,10 +47,11 @@ bool Facts::dsync_write(const Op& op) const {
   return (w->o_dsync || w->o_sync) && op.kind != OpKind::BufWrite;
 }
 
-Facts build_facts(const Workload& w, const Trace& t) {
+Facts build_facts(const Workload& w, const Trace& t, const Config* c) {
   Facts f;
   f.w = &w;
   f.t = &t;
+  f.c = c;
   for (std::size_t ti = 0; ti < w.tasks.size(); ++ti)
     for (const Op& op : w.tasks[ti].ops) {
       OpFacts o;
@@ -119,9 +120,8 @@ std::vector<Violation> check_observable(const Workload& w, const Trace& t) {
   return out;
 }
 
-std::vector<Violation> check_protocol(const Workload& w, const Config& c, const Trace& t) {
-  const detail::Facts f = detail::build_facts(w, t);
-  std::vector<Violation> out;
+namespace {
+void check_protocol_families(const detail::Facts& f, const Config& c, std::vector<Violation>& out) {
   detail::check_context(f, out);
   detail::check_completion(f, c, out);
   detail::check_dio_count(f, out);
@@ -129,13 +129,24 @@ std::vector<Violation> check_protocol(const Workload& w, const Config& c, const 
   detail::check_workqueue(f, out);
   detail::check_io_end(f, out);
   detail::check_durability(f, out);
+}
+}  // namespace
+
+std::vector<Violation> check_protocol(const Workload& w, const Config& c, const Trace& t) {
+  const detail::Facts f = detail::build_facts(w, t, &c);
+  std::vector<Violation> out;
+  check_protocol_families(f, c, out);
   sort_by_event(out);
   return out;
 }
 
 std::vector<Violation> check(const Workload& w, const Config& c, const Trace& t) {
-  std::vector<Violation> out = check_observable(w, t);
-  std::vector<Violation> p = check_protocol(w, c, t);
+  const detail::Facts f = detail::build_facts(w, t, &c);
+  std::vector<Violation> out, p;
+  detail::check_observable_family(f, out);
+  sort_by_event(out);
+  check_protocol_families(f, c, p);
+  sort_by_event(p);
   out.insert(out.end(), p.begin(), p.end());
   return out;
 }

@@ -1,10 +1,10 @@
 // INV-5 (conversion before user-visible completion) and INV-13 (defer-flag soundness).
-// The extent map starts from the workload (preallocated = UNWRITTEN, written = WRITTEN)
-// and follows the ExtentMap events.
+// The extent map: model/extent_map.hpp.
 #include <set>
 
 #include <fmt/format.h>
 
+#include "model/extent_map.hpp"
 #include "model/facts.hpp"
 
 namespace dc::model::detail {
@@ -12,31 +12,23 @@ namespace dc::model::detail {
 void check_conversion(const Facts& f, Out& out) {
   const Trace& t = *f.t;
   const Workload& w = *f.w;
-  const std::uint64_t bs = w.block_size ? w.block_size : 4096;
   auto add = [&](const char* p, std::size_t at, std::string exp, std::string act) {
     out.push_back({p, at, std::move(exp), std::move(act)});
   };
 
-  std::map<std::uint64_t, ExtentState> ext;  // block -> state; absent = hole
-  auto set_range = [&](std::uint64_t off, std::uint64_t len, ExtentState s) {
-    if (len == 0) return;
-    for (std::uint64_t b = off / bs; b < (off + len + bs - 1) / bs; ++b) ext[b] = s;
-  };
-  for (const Range& r : w.written) set_range(r.offset, r.len, ExtentState::Written);
-  for (const Range& r : w.preallocated) set_range(r.offset, r.len, ExtentState::Unwritten);
-
-  // INV-5: at a reported write completion no block of the written range is UNWRITTEN.
+  Extents ext(w);
+  // INV-5: at a reported write completion no block of the written range is UNWRITTEN,
+  // ignoring blocks freed since the write began.
   auto completed_write = [&](std::size_t k, std::uint32_t op, std::int64_t res) {
     const OpFacts* o = f.op(op);
     if (!o || !o->is_direct() || !is_write(o->op->kind) || res <= 0) return;
-    const std::uint64_t lo = o->op->offset / bs;
-    const std::uint64_t hi = (o->op->offset + static_cast<std::uint64_t>(res) + bs - 1) / bs;
-    for (auto it = ext.lower_bound(lo); it != ext.end() && it->first < hi; ++it)
-      if (it->second == ExtentState::Unwritten) {
-        add(prop::kInv5, k, fmt::format("blocks [{}, {}) written when the completion is reported", lo, hi),
-            fmt::format("{} completed with block {} still unwritten", op_name(f, op), it->first));
-        return;
-      }
+    const auto b = ext.unwritten(o->op->offset, static_cast<std::uint64_t>(res), o->begin);
+    if (!b) return;
+    const std::uint64_t bs = ext.block_size();
+    add(prop::kInv5, k,
+        fmt::format("blocks [{}, {}) written when the completion is reported", o->op->offset / bs,
+                    (o->op->offset + static_cast<std::uint64_t>(res) + bs - 1) / bs),
+        fmt::format("{} completed with block {} still unwritten", op_name(f, op), *b));
   };
 
   std::set<ObjId> deferred;                  // dios with DeferSet
@@ -44,16 +36,9 @@ void check_conversion(const Facts& f, Out& out) {
   for (std::size_t k = 0; k < t.events.size(); ++k) {
     const Event& e = t.events[k];
     switch (e.kind) {
-      case EvKind::ExtentMap: {
-        const auto s = static_cast<ExtentState>(e.c);
-        for (std::int64_t b = e.a; b < e.a + e.b; ++b) {
-          if (s == ExtentState::Hole)
-            ext.erase(static_cast<std::uint64_t>(b));
-          else
-            ext[static_cast<std::uint64_t>(b)] = s;
-        }
+      case EvKind::ExtentMap:
+        ext.apply(e, k);
         break;
-      }
       case EvKind::AioComplete: {
         const OpFacts* o = f.op(e.op);
         if (o && o->is_aio()) completed_write(k, e.op, e.a);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "model/extent_map.hpp"
 #include "model/facts.hpp"
 
 namespace dc::model::detail {
@@ -19,24 +20,13 @@ struct SyncWindow {
 void check_inv10(const Facts& f, Out& out) {
   const Trace& t = *f.t;
   const Workload& w = *f.w;
-  const std::uint64_t bs = w.block_size ? w.block_size : 4096;
   std::vector<const OpFacts*> dsync;
   for (const auto& [id, o] : f.ops)
     if (o.op->kind == OpKind::AioWrite && f.dsync_write(*o.op)) dsync.push_back(&o);
   if (dsync.empty()) return;
 
-  std::map<std::uint64_t, ExtentState> ext;
-  auto set_range = [&](std::uint64_t off, std::uint64_t len, ExtentState s) {
-    for (std::uint64_t b = off / bs; len && b < (off + len + bs - 1) / bs; ++b) ext[b] = s;
-  };
-  for (const Range& r : w.written) set_range(r.offset, r.len, ExtentState::Written);
-  for (const Range& r : w.preallocated) set_range(r.offset, r.len, ExtentState::Unwritten);
-  auto clear_of = [&](const Op& op) {
-    const std::uint64_t lo = op.offset / bs, hi = (op.offset + op.len + bs - 1) / bs;
-    for (auto it = ext.lower_bound(lo); it != ext.end() && it->first < hi; ++it)
-      if (it->second == ExtentState::Unwritten) return false;
-    return true;
-  };
+  Extents ext(w);
+  auto clear_of = [&](const OpFacts& o) { return !ext.unwritten(o.op->offset, o.op->len, o.begin); };
 
   std::vector<SyncWindow> windows;
   std::map<std::uint16_t, std::vector<SyncWindow>> open;
@@ -46,8 +36,7 @@ void check_inv10(const Facts& f, Out& out) {
     const Event& e = t.events[k];
     switch (e.kind) {
       case EvKind::ExtentMap:
-        for (std::int64_t b = e.a; b < e.a + e.b; ++b)
-          ext[static_cast<std::uint64_t>(b)] = static_cast<ExtentState>(e.c);
+        ext.apply(e, k);
         break;
       case EvKind::BioEnd:
         last_bio_end[static_cast<ObjId>(e.c)] = k;
@@ -55,7 +44,7 @@ void check_inv10(const Facts& f, Out& out) {
       case EvKind::SyncStart: {
         SyncWindow s{k, kNever, e.a, e.b, {}};
         for (const OpFacts* o : dsync)
-          if (clear_of(*o->op)) s.clear.insert(o->op->id);
+          if (clear_of(*o)) s.clear.insert(o->op->id);
         open[e.actor].push_back(std::move(s));
         break;
       }

@@ -69,6 +69,7 @@ struct OpFacts {
 struct Facts {
   const Workload* w = nullptr;
   const Trace* t = nullptr;
+  const Config* c = nullptr;  // null for host-kernel histories (fs-specific rules relax)
   std::map<std::uint32_t, OpFacts> ops;  // by op id
   std::map<ObjId, std::uint32_t> dio_op; // dio -> op (DioSubmit)
   std::size_t crash = kNever;            // first Crash event
@@ -81,7 +82,7 @@ struct Facts {
   bool dsync_write(const Op& op) const;  // the write must be durable when reported
 };
 
-Facts build_facts(const Workload& w, const Trace& t);
+Facts build_facts(const Workload& w, const Trace& t, const Config* c = nullptr);
 
 std::string value_name(std::uint32_t v);
 std::string op_name(const Facts& f, std::uint32_t op);

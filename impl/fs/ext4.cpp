@@ -477,9 +477,45 @@ ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, 
   return ret;
 }
 
+// Does this DIO write go through the old (indirect-style) path, whose get_block allocates
+// written blocks before their data is on the device?
+bool ext4_dio_write_allocates_written(inode* in, const user_buf& buf, loff_t offset) {
+  const loff_t size = i_size_read(in);
+  if (offset + static_cast<loff_t>(buf.len) <= size) return false;
+  if (!variant_has(Fix::Ext4UnwrittenForEofStraddlingDio)) return true;
+  const loff_t bs = in->i_sb->s_blocksize;
+  return offset / bs * bs >= size;  // every block wholly past EOF: nobody can read it yet
+}
+
+// The orphan and size handling around an extending DIO write on the extent path (4.7's
+// ext4_direct_IO_write; on 3.12 only ext4_ind_direct_IO extends).
+struct ext4_extending_dio {
+  inode* in;
+  bool extending;
+  ext4_extending_dio(inode* i, loff_t end) : in(i), extending(end > i->i_size) {
+    if (!extending) return;
+    jbd2_journal_start(in->i_sb->s_journal);  // ext4_orphan_add
+    jbd2_journal_stop(in->i_sb->s_journal);
+  }
+  ssize_t finish(loff_t offset, ssize_t ret) {
+    if (!extending) return ret;
+    journal_t* j = in->i_sb->s_journal;
+    jbd2_journal_start(j);
+    if (ret > 0 && offset + ret > in->i_size) {
+      ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, offset + ret);
+      meta_of(in).disksize = offset + ret;
+      i_size_write(in, offset + ret);
+    }
+    jbd2_journal_stop(j);  // ext4_orphan_del
+    if (ret < 0) ext4_truncate_failed_write(in);
+    return ret;
+  }
+};
+
 ssize_t ext4_ext_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, loff_t offset) {
-  if (rw != WRITE || offset + buf.len > i_size_read(in))
+  if (rw != WRITE || ext4_dio_write_allocates_written(in, buf, offset))
     return ext4_ind_direct_IO(rw, iocb, in, buf, offset);
+  ext4_extending_dio extend(in, offset + static_cast<loff_t>(buf.len));
 
   BUG_ON(iocb->private_ == nullptr, "ext4_ext_direct_IO: iocb->private is NULL");
   inode_dio_begin(in);  // ext4's own reference: waiters also wait for the conversion
@@ -548,7 +584,7 @@ retake_lock:
     up_read(&in->i_data_sem);
     mutex_lock(&in->i_mutex);
   }
-  return ret;
+  return extend.finish(offset, ret);
 }
 
 bool ext4_unaligned_aio(inode* in, loff_t pos, loff_t len) {
@@ -651,6 +687,9 @@ class Ext4 final : public FsType {
     if (!(iocb->ki_filp->f_flags & O_DIRECT_))
       return generic_file_buffered_read(in, buf.read, pos, buf.len);
     if (buf.len == 0) return 0;
+    // At or past EOF ->direct_IO is not called (so no alignment check): the buffered loop
+    // returns 0.
+    if (pos >= i_size_read(in)) return 0;
     ssize_t retval = filemap_write_and_wait_range(in, pos, pos + buf.len - 1);
     if (!retval) retval = direct_IO(READ, iocb, buf, pos);
     if (retval > 0) {

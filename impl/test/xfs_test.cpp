@@ -234,6 +234,16 @@ TEST_P(XfsRaceTable, UnalignedWriteWaitsForTheQueuedAio) {
 // A failed data bio of an AIO write into a hole: the result is -EIO everywhere. Before the
 // fix XFS converts the extent anyway and a later read exposes the stale block (INV-14 /
 // convert-on-io-error, a faithful finding); 3.12-fixed keeps it unwritten (reads zeros).
+// xfs_file_aio_read checks alignment first and excuses only a read starting exactly at EOF.
+TEST_P(XfsRaceTable, MisalignedDirectReadIsZeroOnlyExactlyAtEof) {
+  const auto w = four_blocks({{op(OpKind::PRead, 1, 4 * kB, 100), op(OpKind::PRead, 2, 5 * kB, 100)}});
+  const RunOut r = run_scripted(w, xfs_cfg(GetParam()), task_first);
+  expect_clean(r);
+  EXPECT_EQ(r.ev(r.first_op(EvKind::OpEnd, 1)).a, 0);
+  EXPECT_EQ(r.ev(r.first_op(EvKind::OpEnd, 2)).a, -EINVAL);
+  EXPECT_TRUE(judge(w, xfs_cfg(GetParam()), r).empty()) << describe(judge(w, xfs_cfg(GetParam()), r));
+}
+
 TEST_P(XfsRaceTable, IoErrorOnAnUnwrittenAioWrite) {
   const Kernel k = GetParam();
   const auto w = four_blocks({{op(OpKind::AioWrite, 1, kB, kB), op(OpKind::GetEvents, 2),

@@ -1,4 +1,6 @@
 // check_observable on hand-built user-level histories (the shape of host-kernel traces).
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "model/test/trace_builder.hpp"
@@ -186,6 +188,53 @@ TEST(Observable, MisalignedDirectIoIsEinval) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].property, "op-result");
   EXPECT_EQ(v[0].event, e);
+}
+
+// A sub-block buffered write racing a direct write to the same block may write the rest of
+// the block back as it filled it (zeros over an unwritten extent): allowed only while the two
+// overlap in time, and only until a later reported write supersedes it.
+TEST(Observable, BufferedSubBlockWriteRacingDirectWriteMayZeroTheBlock) {
+  // task 0: pwrite block 0 (8 sectors); task 1: buffered write of sector 7; task 2: read.
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 0, 4096)}, {mk(OpKind::BufWrite, 1, 3584, 512)},
+                               {mk(OpKind::PRead, 2, 0, 4096)}}, 4096);
+  std::vector<std::uint32_t> seen(8, W(0));
+  seen[0] = kZero;
+  seen[7] = W(1);
+  auto run = [&](bool overlap) {
+    TraceBuilder b;
+    b.as(0).begin(w.tasks[0].ops[0]);
+    if (!overlap) b.end(0, 4096);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.end(1, 512);
+    if (overlap) b.as(0).end(0, 4096);
+    b.as(2).begin(w.tasks[2].ops[0]);
+    b.read_data(2, 0, 4096, seen);
+    b.end(2, 4096);
+    return props(check_observable(w, b.t));
+  };
+  EXPECT_TRUE(run(true).empty());
+  EXPECT_EQ(run(false), std::vector<std::string>{"read-sees-allowed-write"});
+}
+
+// A misaligned O_DIRECT read starting at EOF returns 0: XFS only at exactly i_size, ext4
+// (and host histories, no Config) at or past it.
+TEST(Observable, MisalignedDirectReadAtEofReturnsZero) {
+  auto op_result = [](std::uint64_t off, const Config* c) {
+    const Workload w = workload({{mk(OpKind::PRead, 0, off, 100)}}, 4096);
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, 0);
+    const auto v = props(c ? check(w, *c, b.t) : check_observable(w, b.t));
+    return std::count(v.begin(), v.end(), "op-result");
+  };
+  Config xfs;
+  xfs.fs = Fs::Xfs;
+  const Config ext4;
+  EXPECT_EQ(op_result(4096, &xfs), 0);
+  EXPECT_EQ(op_result(8192, &xfs), 1);
+  EXPECT_EQ(op_result(8192, &ext4), 0);
+  EXPECT_EQ(op_result(8192, nullptr), 0);
+  EXPECT_EQ(op_result(1024, &ext4), 1);  // inside the file: -EINVAL
 }
 
 // A failed bio makes the result -EIO; the data may then be old or new, never anything else.
