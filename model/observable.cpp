@@ -5,7 +5,8 @@
 // that completion and itself completed before the read started. A write that failed or
 // whose result was never reported may or may not have happened: it never supersedes.
 // The file size is checked by linearizing the size-changing operations (extending writes,
-// truncates, fallocate without KEEP_SIZE) within their real-time intervals.
+// truncates, fallocate without KEEP_SIZE) within their real-time intervals; an extending
+// write or a truncate still running for the reader may be seen part way, at a block boundary.
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -32,6 +33,12 @@ struct SizeOp {
   bool set;  // true: size = v (truncate); false: size = max(size, v)
   std::uint64_t v;
   bool optional;  // outcome unknown: may also have had no effect
+  // Seen in steps by a reader it has not finished for. An extending write moves i_size
+  // while it runs (XFS per converted extent, buffered writes per page): max(size, x) for any
+  // block boundary x in (from, v). A truncate may land between two pages of a buffered read,
+  // which then stops at that page: any block boundary x in (v, size).
+  std::uint64_t from = 0;
+  bool stepwise = false;
 };
 
 class Observable {
@@ -56,6 +63,7 @@ class Observable {
   std::vector<SizeOp> size_ops_;
 
   std::uint64_t ss() const { return w_.sector_size; }
+  std::uint64_t bs() const { return w_.block_size ? w_.block_size : 4096; }
   std::uint64_t sec_lo(std::uint64_t byte) const { return byte / ss(); }
   std::uint64_t sec_hi(std::uint64_t byte) const { return (byte + ss() - 1) / ss(); }
   bool known(std::size_t idx) const { return idx != kNever && idx < limit_; }
@@ -80,16 +88,17 @@ class Observable {
           const std::uint64_t mid = std::min(hi, sec_hi(op.offset + done));
           writers_.push_back({o.begin, end, write_id_of(op), true, lo, mid});
           if (mid < hi) writers_.push_back({o.begin, end, write_id_of(op), false, mid, hi});
-          size_ops_.push_back({o.begin, end, false, op.offset + done, false});
+          size_ops_.push_back({o.begin, end, false, op.offset + done, false, op.offset, true});
         } else {
           writers_.push_back({o.begin, end, write_id_of(op), false, lo, hi});
-          if (!have && op.len > 0) size_ops_.push_back({o.begin, end, false, op.offset + op.len, true});
+          if (!have && op.len > 0)
+            size_ops_.push_back({o.begin, end, false, op.offset + op.len, true, op.offset, true});
         }
       } else if (op.kind == OpKind::Truncate) {
         const bool ok = have && r == 0;
         if (have && r < 0) continue;
         writers_.push_back({o.begin, end, kZero, ok, sec_hi(op.len), kAllSectors});
-        size_ops_.push_back({o.begin, end, true, op.len, !ok});
+        size_ops_.push_back({o.begin, end, true, op.len, !ok, op.len, true});
       } else if (op.kind == OpKind::Fallocate && !op.keep_size) {
         if ((have && r < 0) || op.len == 0) continue;  // len 0 is -EINVAL, no effect
         size_ops_.push_back({o.begin, end, false, op.offset + op.len, !have});
@@ -107,7 +116,7 @@ class Observable {
   // may take zeros or any value they could hold while the buffered write ran. Weak: these
   // never supersede, and any write reported after the buffered one supersedes them.
   void add_block_rmw_ghosts() {
-    const std::uint64_t per_block = std::max<std::uint64_t>(1, w_.block_size / ss());
+    const std::uint64_t per_block = std::max<std::uint64_t>(1, bs() / ss());
     std::vector<Writer> ghosts;
     for (const auto& [bid, b] : f_.ops) {
       if (b.op->kind != OpKind::BufWrite || !known(b.begin) || b.op->len == 0) continue;
@@ -194,9 +203,15 @@ class Observable {
           const std::uint32_t bit = 1u << i;
           if ((mask & bit) || (pred[i] & ~mask)) continue;
           auto& dst = next[mask | bit];
+          const bool partial = rel[i]->stepwise && !(req & bit);  // still running for the reader
           for (std::uint64_t sz : sizes) {
             dst.insert(rel[i]->set ? rel[i]->v : std::max(sz, rel[i]->v));
             if (rel[i]->optional) dst.insert(sz);
+            if (partial) {
+              const std::uint64_t hi = rel[i]->set ? sz : rel[i]->v;
+              for (std::uint64_t x = rel[i]->from / bs() * bs() + bs(); x < hi; x += bs())
+                dst.insert(rel[i]->set ? x : std::max(sz, x));
+            }
           }
         }
       }

@@ -256,6 +256,9 @@ TEST(HostRun, RejectsWhatItCannotDoHonestly) {
   EXPECT_NE(unsupported_reason(w, 512).find("unmount"), std::string::npos);
   w.tasks[0].ops.pop_back();
   EXPECT_EQ(unsupported_reason(w, 512), "");
+  w.tasks[0].ops.push_back(Op{OpKind::AioRead, 1, 100, 4096});
+  EXPECT_NE(unsupported_reason(w, 512).find("misaligned O_DIRECT read"), std::string::npos);
+  w.tasks[0].ops.pop_back();
   w.sector_size = 1024;
   EXPECT_NE(unsupported_reason(w, 4096).find("not a multiple"), std::string::npos);
   w.tasks[0].ops.push_back(Op{OpKind::PRead, 0, 0, 4096});
@@ -305,7 +308,7 @@ TEST(HostRun, SequentialSingleTaskGivesTheExpectedResultsAndData) {
   add(OpKind::BufRead, 3 * B, 2 * B);            // 15: short buffered read
   add(OpKind::PRead, 3 * B, 2 * B);              // 16: short direct read
   add(OpKind::PWrite, S / 2, S);                 // 17: misaligned offset
-  add(OpKind::PRead, 0, S / 2);                  // 18: misaligned length
+  add(OpKind::PWrite, 0, S / 2);                 // 18: misaligned length (misaligned reads: Unsupported)
   add(OpKind::AioWrite, 1, S);                   // 19: misaligned AIO: fails in the event
   add(OpKind::GetEvents, 0, 0);                  // 20
   add(OpKind::BufWrite, 0, S);                   // 21

@@ -392,6 +392,9 @@ std::string unsupported_reason(const model::Workload& w, std::uint32_t lbs) {
       if (direct && bad_for_model && !bad_for_host)
         return where + ": misaligned for sector_size " + std::to_string(w.sector_size) +
                " (-EINVAL) but aligned for the host's logical block size " + std::to_string(lbs);
+      if (direct && model::is_read(op.kind) && bad_for_model)
+        return where + ": misaligned O_DIRECT read: iomap checks alignment per mapping and "
+                       "zero-fills holes without it, where 3.12 returns -EINVAL up front";
     }
   if (w.tasks.size() > 1024) return "more than 1024 tasks";
   return "";

@@ -158,6 +158,47 @@ TEST(Observable, ShortReadAtEofAndExtendingWrite) {
   EXPECT_EQ(v[0].event, bad);
 }
 
+// An extending write moves i_size block by block (XFS per converted extent): a read it
+// overlaps may stop at a block boundary inside it, a read after it may not.
+TEST(Observable, ReadDuringAnExtendingWriteMayStopAtABlockBoundary) {
+  // file of 1 block; task 0 writes blocks 1..3; task 1 reads blocks 1..2.
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 4096, 12288)}, {mk(OpKind::BufRead, 1, 4096, 8192)}}, 4096);
+  auto run = [&](bool overlap, std::int64_t got) {
+    TraceBuilder b;
+    b.as(0).begin(w.tasks[0].ops[0]);
+    if (!overlap) b.end(0, 12288);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.read_data(1, 4096, got, std::vector<std::uint32_t>(static_cast<std::size_t>(got / 512), W(0)));
+    b.end(1, got);
+    if (overlap) b.as(0).end(0, 12288);
+    return props(check_observable(w, b.t));
+  };
+  EXPECT_TRUE(run(true, 4096).empty());
+  EXPECT_TRUE(run(true, 8192).empty());
+  EXPECT_EQ(run(true, 2048), std::vector<std::string>{"op-result"});  // not a block boundary
+  EXPECT_EQ(run(false, 4096), std::vector<std::string>{"op-result"});
+}
+
+// A truncate landing in the middle of a read cuts it at a block boundary between the new
+// and the old size (the kernel checks i_size once per page).
+TEST(Observable, ReadRacingATruncateMayStopAtABlockBoundary) {
+  const Workload w = workload({{mk(OpKind::Truncate, 0, 0, 4096)}, {mk(OpKind::BufRead, 1, 0, 16384)}}, 16384);
+  auto run = [&](bool overlap, std::int64_t got) {
+    TraceBuilder b;
+    b.as(0).begin(w.tasks[0].ops[0]);
+    if (!overlap) b.end(0, 0);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.read_data(1, 0, got, std::vector<std::uint32_t>(static_cast<std::size_t>(got / 512), kZero));
+    b.end(1, got);
+    if (overlap) b.as(0).end(0, 0);
+    return props(check_observable(w, b.t));
+  };
+  EXPECT_TRUE(run(true, 12288).empty());
+  EXPECT_EQ(run(true, 10240), std::vector<std::string>{"op-result"});
+  EXPECT_EQ(run(false, 12288), std::vector<std::string>{"op-result"});
+  EXPECT_TRUE(run(false, 4096).empty());
+}
+
 TEST(Observable, ReadMustCoverReportedExtendingWrite) {
   const Workload w = workload({{mk(OpKind::PWrite, 0, 1024, 1024), mk(OpKind::PRead, 1, 0, 2048)}}, 1024);
   TraceBuilder b;
