@@ -1,6 +1,7 @@
-// `diocheck mutants`: the kill matrix. For every mutant and strategy, campaigns from several
-// seeds under a fixed budget: killed or not, by which property, executions and seconds to
-// the first kill (median and worst), and the corpus file of the shrunk reproducer.
+// `diocheck mutants`: the kill matrix. For every mutant and strategy (random, pct, and the
+// preemption-bounded exhaustive search of the same workloads), campaigns from several seeds
+// under a fixed budget: killed or not, by which property, executions and seconds to the
+// first kill (median and worst), and the corpus file of the shrunk reproducer.
 #include <algorithm>
 #include <filesystem>
 
@@ -10,6 +11,7 @@
 #include "harness/cli/cli.hpp"
 #include "harness/run/kill_matrix.hpp"
 #include "harness/run/shrink.hpp"
+#include "harness/run/strategy_factory.hpp"
 
 namespace dc::cli {
 namespace {
@@ -27,7 +29,9 @@ struct Mutants : Command {
   double shrink_seconds = 20;
   int run() override {
     check_mutants(o.mutants);
-    if (o.seeds < 1 || o.budget < 1) throw UsageError("--seeds and --budget must be positive");
+    if (o.seeds < 1 || o.budget < 1 || o.jobs < 1) throw UsageError("--seeds, --budget and --jobs must be positive");
+    for (const auto& s : o.strategies)  // here, not in a worker thread
+      if (s != "exhaustive") harness::make_strategy(s);
     auto cells = harness::run_kill_matrix(o, json ? std::function<void(const std::string&)>{}
                                                   : [](const std::string& s) { fmt::print(stderr, "{}\n", s); });
     nlohmann::json j = nlohmann::json::array();
@@ -46,7 +50,7 @@ struct Mutants : Command {
                    {"worst_executions", c.executions.empty() ? 0 : *std::max_element(c.executions.begin(), c.executions.end())},
                    {"median_seconds", median(c.seconds)},
                    {"worst_seconds", c.seconds.empty() ? 0.0 : *std::max_element(c.seconds.begin(), c.seconds.end())},
-                   {"corpus_file", files[i]}});
+                   {"preemption_bound", c.bounds.empty() ? -1 : c.bounds.front()}, {"corpus_file", files[i]}});
     }
     bool all = true;
     for (const auto& c : cells) all = all && c.killed > 0;
@@ -72,8 +76,15 @@ void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
   auto cmd = std::make_shared<Mutants>();
   CLI::App* c = app.add_subcommand("mutants", "Kill matrix: can the checker find every catalogued real bug?");
   c->add_option("--mutant", cmd->o.mutants, "Only these mutants (default: all)")->delimiter(',');
-  c->add_option("--strategy", cmd->o.strategies, "Strategies to compare (default: random,pct)")->delimiter(',');
+  c->add_option("--strategy", cmd->o.strategies,
+                "Strategies to compare (default: random,pct,exhaustive; exhaustive = preemption-bounded DFS "
+                "of the same workloads)")
+      ->delimiter(',');
   c->add_option("--seeds", cmd->o.seeds, "Campaign seeds per cell (default 10)");
+  c->add_option("--jobs", cmd->o.jobs, "Seeds run in parallel (default 1)");
+  c->add_option("--per-workload", cmd->o.exhaustive.per_workload,
+                "exhaustive: executions per workload, all preemption bounds together (default 50)");
+  c->add_option("--max-bound", cmd->o.exhaustive.max_bound, "exhaustive: largest preemption bound k (default 2)");
   c->add_option("--budget", cmd->o.budget, "Executions per campaign (default 2000)");
   c->add_option("--corpus", cmd->corpus_dir, "Write a shrunk reproducer per cell here");
   c->add_option("--shrink-time", cmd->shrink_seconds, "Seconds to shrink each reproducer");

@@ -13,22 +13,11 @@
 #include "harness/sched/rng.hpp"
 
 namespace dc::harness {
-namespace {
-
 using Clock = std::chrono::steady_clock;
 
-struct Plan {
-  model::Kernel kernel;
-  model::Fs fs;
-  model::Workload workload;
-  model::Config config;
-  std::uint64_t strategy_seed;
-};
-
-// Everything about execution i follows from (campaign seed, i).
-Plan plan_for(const CampaignOptions& o, std::uint64_t i) {
+ExecutionPlan plan_execution(const CampaignOptions& o, std::uint64_t i) {
   const std::size_t cells = o.kernels.size() * o.filesystems.size();
-  Plan p;
+  ExecutionPlan p;
   p.kernel = o.kernels[(i % cells) / o.filesystems.size()];
   p.fs = o.filesystems[i % o.filesystems.size()];
   gen::GenOptions g = o.gen;
@@ -43,12 +32,21 @@ Plan plan_for(const CampaignOptions& o, std::uint64_t i) {
   return p;
 }
 
-}  // namespace
+std::size_t cell_index(const CampaignResult& r, model::Kernel k, model::Fs fs) {
+  return static_cast<std::size_t>(std::find_if(r.cells.begin(), r.cells.end(),
+                                               [&](const Cell& c) { return c.kernel == k && c.fs == fs; }) -
+                                  r.cells.begin());
+}
+
+CampaignResult empty_result(const CampaignOptions& o) {
+  CampaignResult r;
+  for (auto k : o.kernels)
+    for (auto f : o.filesystems) r.cells.push_back({k, f, 0});
+  return r;
+}
 
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(const Progress&)>& progress) {
-  CampaignResult result;
-  for (auto k : o.kernels)
-    for (auto f : o.filesystems) result.cells.push_back({k, f, 0});
+  CampaignResult result = empty_result(o);
   const auto t0 = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   std::atomic<std::uint64_t> next{0}, done{0};
@@ -66,14 +64,12 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
       const std::uint64_t n = next.fetch_add(1);
       if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) return;
       const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
-      const Plan p = plan_for(o, i);
+      const ExecutionPlan p = plan_execution(o, i);
       Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
-      if (o.only_mutant_caused && x.verdict.failed()) {
-        model::Config plain = p.config;
-        plain.mutants.clear();
-        if (runner.run(p.workload, plain, *strategy, p.strategy_seed).verdict.failed()) x.verdict = {};
-      }
-      const std::size_t cell = static_cast<std::size_t>(std::find_if(result.cells.begin(), result.cells.end(), [&](const Cell& c) { return c.kernel == p.kernel && c.fs == p.fs; }) - result.cells.begin());
+      if (o.only_mutant_caused && x.verdict.failed() &&
+          fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
+        x.verdict = {};
+      const std::size_t cell = cell_index(result, p.kernel, p.fs);
       std::lock_guard<std::mutex> lock(mu);
       const std::uint64_t before = cell_count[cell]++;
       ++done;
@@ -81,16 +77,8 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
         auto key = std::make_tuple(static_cast<int>(p.kernel), static_cast<int>(p.fs), x.verdict.property);
         auto it = found.find(key);
         if (it == found.end() || it->second.execution > i) {
-          Finding f{p.kernel, p.fs, x.verdict.property, i, before, elapsed(), {}, {}};
-          f.reproducer.workload = p.workload;
-          f.reproducer.config = p.config;
-          f.reproducer.strategy = o.strategy;
-          f.reproducer.schedule = x.schedule;
-          f.reproducer.property = x.verdict.property;
-          f.reproducer.event = x.verdict.event;
-          f.reproducer.trace_hash = x.trace_hash;
-          f.reproducer.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
-          found[key] = std::move(f);
+          found[key] = Finding{p.kernel, p.fs, x.verdict.property, i, before, elapsed(),
+                               case_of(p.workload, p.config, o.strategy, x), {}};
         }
         if (o.stop_at_first) stop = true;
       }

@@ -43,6 +43,7 @@ struct Finding {
   Case reproducer;
   std::string corpus_file;       // set once written
   bool known = false;            // already recorded in the corpus
+  int preemption_bound = -1;     // exhaustive campaigns: the bound k it was found within
 };
 
 struct Cell {  // per (kernel, fs)
@@ -66,5 +67,21 @@ struct CampaignResult {
 
 CampaignResult run_campaign(const CampaignOptions& o,
                             const std::function<void(const Progress&)>& progress = {});
+
+// Execution i of a campaign: its (kernel, fs) pair, workload, config (with the campaign's
+// mutants) and strategy seed, all from (campaign seed, i). Other searches over the same
+// workloads (the exhaustive column of the kill matrix) start from here.
+struct ExecutionPlan {
+  model::Kernel kernel;
+  model::Fs fs;
+  model::Workload workload;
+  model::Config config;
+  std::uint64_t strategy_seed;
+};
+ExecutionPlan plan_execution(const CampaignOptions& o, std::uint64_t i);
+
+// A result with one empty cell per (kernel, fs) of `o`, and the index of a pair's cell.
+CampaignResult empty_result(const CampaignOptions& o);
+std::size_t cell_index(const CampaignResult& r, model::Kernel k, model::Fs fs);
 
 }  // namespace dc::harness

@@ -26,18 +26,14 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
       ++r.pruned;  // a reordering of an execution already judged
       continue;
     }
-    if (x.verdict.failed() && seen.insert(x.verdict.property).second) {
-      Case f;
-      f.workload = w;
-      f.config = c;
-      f.strategy = "dfs";
-      f.schedule = x.schedule;
-      f.property = x.verdict.property;
-      f.event = x.verdict.event;
-      f.trace_hash = x.trace_hash;
-      f.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
-      r.findings.push_back(std::move(f));
-      if (o.stop_at_first) break;
+    if (x.verdict.failed() && !seen.contains(x.verdict.property)) {
+      Case f = case_of(w, c, "dfs", x);
+      if (!o.counts || o.counts(f)) {
+        seen.insert(f.property);
+        r.findings.push_back(std::move(f));
+        r.found_at.push_back(r.executions);
+        if (o.stop_at_first) break;
+      }
     }
     if (progress && r.executions % 256 == 0) progress({r.executions, elapsed(), dfs.estimate()});
   }

@@ -19,6 +19,9 @@ struct ExploreOptions {
   double seconds = 0;                // 0 = no limit
   std::string frontier;              // resume from a saved frontier ("" = from the start)
   bool stop_at_first = false;
+  // A failing schedule is a finding only if this says so (unset: every one); mutant
+  // campaigns drop the failures the unmutated engine shares.
+  std::function<bool(const Case&)> counts;
 };
 
 struct ExploreResult {
@@ -30,6 +33,7 @@ struct ExploreResult {
   std::string frontier;          // where to resume if not exhausted
   std::string error;             // the search stopped early (e.g. too many actors)
   std::vector<Case> findings;    // first failing schedule per property
+  std::vector<std::uint64_t> found_at;  // per finding: the execution (1-based) that hit it
 };
 
 struct ExploreProgress {

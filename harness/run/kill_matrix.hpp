@@ -7,15 +7,18 @@
 #include <vector>
 
 #include "harness/run/campaign.hpp"
+#include "harness/run/exhaustive_campaign.hpp"
 
 namespace dc::harness {
 
 struct KillOptions {
   std::vector<std::string> mutants;     // empty = the whole catalogue
-  std::vector<std::string> strategies{"random", "pct"};
+  // `exhaustive`: bounded DFS of the same workloads (harness/run/exhaustive_campaign.hpp)
+  std::vector<std::string> strategies{"random", "pct", "exhaustive"};
   int seeds = 10;
   std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
-  int jobs = 1;
+  int jobs = 1;                         // seeds run in parallel
+  ExhaustiveOptions exhaustive;         // the `exhaustive` strategy's per-workload cap and bound
   gen::GenOptions gen;
   bool tuned = true;  // search each mutant with mutant_gen_options(slug) instead of `gen`
 };
@@ -32,7 +35,12 @@ struct KillCell {
   std::vector<double> seconds;
   std::string property;                   // property of the first kill (lowest seed)
   std::optional<Case> reproducer;         // first kill, for shrinking / the corpus
+  std::vector<int> bounds;                // exhaustive: preemption bound k of each kill
 };
+
+// A mutant campaign with `c.strategy`: run_exhaustive_campaign for "exhaustive", else
+// run_campaign. The kill matrix and the kill tests run their campaigns through here.
+CampaignResult run_mutant_campaign(const CampaignOptions& c, const ExhaustiveOptions& e = {});
 
 std::vector<KillCell> run_kill_matrix(const KillOptions& o, const std::function<void(const std::string&)>& log = {});
 

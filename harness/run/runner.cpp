@@ -63,6 +63,26 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
   return x;
 }
 
+Case case_of(const model::Workload& w, const model::Config& c, const std::string& strategy, const Execution& x) {
+  Case f;
+  f.workload = w;
+  f.config = c;
+  f.strategy = strategy;
+  f.schedule = x.schedule;
+  f.property = x.verdict.property;
+  f.event = x.verdict.event;
+  f.trace_hash = x.trace_hash;
+  f.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
+  return f;
+}
+
+bool fails_without_mutants(Runner& r, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                           std::uint64_t seed) {
+  model::Config plain = c;
+  plain.mutants.clear();
+  return r.run(w, plain, strategy, seed).verdict.failed();
+}
+
 Execution Runner::replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s) {
   sched::ReplayStrategy replay(s);
   Execution x = run(w, c, replay, s.seed);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/run/corpus.hpp"
 #include "harness/sched/schedule.hpp"
 #include "harness/sched/scheduler.hpp"
 #include "model/checker.hpp"
@@ -52,5 +53,13 @@ class Runner {
 
 Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>& v,
                    std::size_t trace_len);
+
+// The reproducer of a failing execution `x` of (w, c) found by `strategy`.
+Case case_of(const model::Workload& w, const model::Config& c, const std::string& strategy, const Execution& x);
+
+// Mutant campaigns count a failure only if it is the mutants' doing: true if the same run
+// (workload, config minus its mutants, strategy from `seed`) fails on its own.
+bool fails_without_mutants(Runner& r, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                           std::uint64_t seed);
 
 }  // namespace dc::harness
