@@ -12,11 +12,8 @@ namespace dc::harness {
 
 gen::GenOptions mutant_gen_options(std::string_view slug) {
   gen::GenOptions g;
-  g.full_range = true;  // the whole op menu and file span (see GenOptions::full_range)
-  // Outside the mutants, the full-range generator reaches findings of the faithful 3.12-fixed
-  // engine that the control campaigns must not see: misaligned O_DIRECT reads at EOF (XFS
-  // returns 0, the model expects -EINVAL) and sub-block DIO writes into blocks whose
-  // conversion is pending (impl/README.md, "Modelling decisions"). Keep both out.
+  // No catalogue mechanism needs misaligned (-EINVAL) or sub-block I/O: leaving them out
+  // spends the budget on the mechanisms.
   g.misaligned = false;
   g.sub_block = false;
   if (slug == "inode-dio-done-before-conversion" || slug == "truncate-dio-wait-vs-worker-lock") {
