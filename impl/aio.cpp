@@ -78,6 +78,7 @@ void aio_complete(kiocb* iocb, ssize_t res, ssize_t res2) {
   }
   irqflags_t fl;
   spin_lock_irqsave(&ctx->completion_lock, fl);
+  kaccess(ctx, Access::Write);  // ring and reqs_active; waiters test them under ctx->wait
   if (!cancelled) {
     io_event ev;
     ev.op = iocb->ki_op;
@@ -99,17 +100,23 @@ void aio_complete(kiocb* iocb, ssize_t res, ssize_t res2) {
 }
 
 long io_getevents(kioctx* ctx, unsigned nr, std::vector<io_event>* out) {
-  wait_event(&ctx->wait, [ctx, nr] { return ctx->ring.size() - ctx->head >= nr; },
-             "io_getevents");
+  wait_event(&ctx->wait, [ctx, nr] {
+    kaccess(ctx, Access::Read);
+    return ctx->ring.size() - ctx->head >= nr;
+  }, "io_getevents");
   irqflags_t fl;
   spin_lock_irqsave(&ctx->completion_lock, fl);
+  kaccess(ctx, Access::Write);
   for (unsigned i = 0; i < nr; ++i) out->push_back(ctx->ring[ctx->head++]);
   spin_unlock_irqrestore(&ctx->completion_lock, fl);
   return nr;
 }
 
 void exit_aio(kioctx* ctx) {
-  wait_event(&ctx->wait, [ctx] { return ctx->reqs_active <= 0; }, "exit_aio");
+  wait_event(&ctx->wait, [ctx] {
+    kaccess(ctx, Access::Read);
+    return ctx->reqs_active <= 0;
+  }, "exit_aio");
 }
 
 }  // namespace dc::kern

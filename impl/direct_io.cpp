@@ -69,6 +69,7 @@ void dio_bio_end_aio(bio* b, int error) {
   if (d->result && defer) {
     d->complete_work.owner = d;
     INIT_WORK(&d->complete_work.work, dio_aio_complete_work);
+    kaccess(&d->inode->i_sb->s_dio_done_wq, Access::Read);  // a plain load in the kernel too
     queue_work(d->inode->i_sb->s_dio_done_wq, &d->complete_work.work);
   } else {
     kasan_check(d->iocb, "dio_bio_end_aio: iocb->ki_pos");

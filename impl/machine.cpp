@@ -114,6 +114,8 @@ void Machine::Impl::build_disk() {
 }
 
 void Machine::Impl::mount() {
+  FaultInjector* faults = FaultInjector::current();
+  if (faults) faults->pause(true);  // the plan's "n-th allocation" counts from the workload on
   sb = kzalloc<super_block>("super_block", GFP_KERNEL);
   if (!sb) throw std::runtime_error("mount: cannot allocate the superblock");
   sb->id = kobj_of(sb);
@@ -160,6 +162,7 @@ void Machine::Impl::mount() {
     ino->i_count += 2;
     tasks.push_back(std::move(t));
   }
+  if (faults) faults->pause(false);
 }
 
 void Machine::start(sched::Scheduler& s) {

@@ -7,12 +7,16 @@
 
 namespace dc::kern {
 
+// The extent map is one object for the dependence analysis (accessed under i_data_sem or
+// the XFS ilock mostly; the recorded access covers the paths that are not).
 const extent& file_meta::get(std::uint64_t lblk) const {
+  kaccess(this, Access::Read);
   static const extent kHole{};
   return lblk < blocks.size() ? blocks[lblk] : kHole;
 }
 
 extent& file_meta::at(std::uint64_t lblk) {
+  kaccess(this, Access::Write);
   if (lblk >= blocks.size()) blocks.resize(lblk + 1);
   return blocks[lblk];
 }
@@ -27,7 +31,14 @@ void bdev_init(block_device* bdev, unsigned sector_size, unsigned block_size) {
   bdev->nr_bios = 0;
 }
 
+void bdev_touch(const block_device* bdev, std::uint64_t pblk, Access a) {
+  // A key per physical block, never dereferenced (cf. bit_key): bios on other blocks stay
+  // independent. A collision with another object's address only adds dependence.
+  kaccess(reinterpret_cast<const char*>(&bdev->cache) + 1 + pblk, a);
+}
+
 std::uint64_t bdev_alloc_blocks(block_device* bdev, std::uint64_t n) {
+  kaccess(&bdev->next_pblk, Access::Write);
   const std::uint64_t first = bdev->next_pblk;
   bdev->next_pblk += n;
   bdev->cache.resize(bdev->next_pblk * bdev->spb, model::kForeign);
@@ -36,6 +47,7 @@ std::uint64_t bdev_alloc_blocks(block_device* bdev, std::uint64_t n) {
 }
 
 void blkdev_issue_flush(block_device* bdev) {
+  for (std::uint64_t b = 0; b < bdev->next_pblk; ++b) bdev_touch(bdev, b, Access::Write);
   bdev->durable = bdev->cache;
   ktrace(model::EvKind::DevFlush);
 }
@@ -59,6 +71,8 @@ void bio_complete_on_device(bio* b) {
   const bool fail = f && f->fail_bio();
   if (!fail) {
     if (b->bi_rw & REQ_FLUSH) blkdev_issue_flush(bdev);
+    for (std::uint64_t blk = b->bi_sector / bdev->spb; blk * bdev->spb < b->bi_sector + b->nsect; ++blk)
+      bdev_touch(bdev, blk, b->bi_rw & REQ_WRITE ? Access::Write : Access::Read);
     for (std::uint32_t i = 0; i < b->nsect; ++i) {
       const std::uint64_t s = b->bi_sector + i;
       if (b->bi_rw & REQ_WRITE) {
@@ -105,6 +119,7 @@ void jbd2_journal_commit(journal_t* j) {
   might_sleep("jbd2_journal_commit");
   wait_event(&j->j_wait_updates, [j] { return j->t_updates == 0; }, "jbd2 commit: open handles");
   blkdev_issue_flush(&j->j_disk->bdev);
+  kaccess(&j->j_disk->meta, Access::Read);
   j->j_disk->durable = j->j_disk->meta;
   ktrace(model::EvKind::JournalCommit, 0, ++j->j_commit_sequence);
 }
@@ -112,6 +127,7 @@ void jbd2_journal_commit(journal_t* j) {
 void read_block_current(const disk& d, std::uint64_t lblk, std::uint32_t* out) {
   const extent& e = d.meta.get(lblk);
   const unsigned spb = d.bdev.spb;
+  if (e.state == ExtentState::Written) bdev_touch(&d.bdev, e.pblk, Access::Read);
   for (unsigned i = 0; i < spb; ++i)
     out[i] = e.state == ExtentState::Written ? d.bdev.cache[e.pblk * spb + i] : model::kZero;
 }

@@ -47,6 +47,9 @@ struct block_device {
 void bdev_init(block_device* bdev, unsigned sector_size, unsigned block_size);
 // Allocates n physically contiguous fresh blocks (they hold kForeign data).
 std::uint64_t bdev_alloc_blocks(block_device* bdev, std::uint64_t n);
+// Records an access of one physical block (cache and durable copy) for the dependence
+// analysis of dfs/DPOR; bios, writeback, page-cache fills and flushes call it.
+void bdev_touch(const block_device* bdev, std::uint64_t pblk, Access a);
 // REQ_FLUSH: everything in the volatile cache becomes durable.
 void blkdev_issue_flush(block_device* bdev);
 

@@ -31,44 +31,65 @@ void inode_dio_done(inode* in) {
 
 void inode_dio_wait(inode* in) {
   ktrace(model::EvKind::InodeDioWaitBegin, in->id);
-  wait_on_bit_cond(&in->i_state, __I_DIO_WAKEUP,
-                   [in] { return in->i_dio_count.counter != 0; }, "inode_dio_wait");
+  wait_on_bit_cond(&in->i_state, __I_DIO_WAKEUP, [in] {
+    kaccess(&in->i_dio_count, Access::Read);  // the test reads the atomic, not i_state
+    return in->i_dio_count.counter != 0;
+  }, "inode_dio_wait");
   ktrace(model::EvKind::InodeDioWaitEnd, in->id);
 }
 
-loff_t i_size_read(const inode* in) { return in->i_size; }
+// Plain loads and stores, as in the kernel: no scheduling point, but recorded accesses.
+loff_t i_size_read(const inode* in) {
+  kaccess(&in->i_size, Access::Read);
+  return in->i_size;
+}
 
 void i_size_write(inode* in, loff_t size) {
+  kaccess(&in->i_size, Access::Write);
   ktrace(model::EvKind::SizeUpdate, in->id, in->i_size, size);
   in->i_size = size;
 }
 
 namespace {
 
-constexpr int PG_writeback = 0;  // the bit waited on for a block's writeback
+constexpr int PG_writeback = 0;  // the bit waited on for a block's writeback or page lock
 
-// Write one dirty page back (synchronously: map, write to the device, clean). The page is
-// looked up again after the mapping step: other actors may have cleaned or dropped it.
+// write_cache_pages + ->writepage for one block, synchronously: lock the page, check it is
+// still in the mapping and dirty (truncate or another writer may have been first), map the
+// block (allocating), write it to the device, clean and unlock it; end_page_writeback only
+// after the filesystem's end_io. The page lock keeps truncate from dropping the page (and
+// freeing the block) while it is being mapped.
 void writepage(inode* in, std::uint64_t lblk) {
+  address_space& m = in->i_mapping;
+  wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+  kaccess(&m, Access::Write);
+  auto it = m.pages.find(lblk);
+  if (it == m.pages.end() || !it->second.dirty) return;
+  m.locked.insert(lblk);
+  auto unlock_page = [&] {
+    m.locked.erase(lblk);
+    wake_up_bit(&m, PG_writeback);
+  };
   std::uint64_t pblk = 0;
   const int err = in->i_sb->s_type->writepage_map(in, lblk, &pblk);
-  if (err) return;
+  if (err) return unlock_page();
   block_device* bdev = in->i_sb->s_bdev;
   sched_point(bdev);
-  auto it = in->i_mapping.pages.find(lblk);
-  if (it == in->i_mapping.pages.end() || !it->second.dirty) return;
-  page& pg = it->second;
+  kaccess(&m, Access::Write);
+  page& pg = m.pages.at(lblk);  // locked: still there and dirty
+  bdev_touch(bdev, pblk, Access::Write);
   for (unsigned i = 0; i < bdev->spb; ++i) bdev->cache[pblk * bdev->spb + i] = pg.sect[i];
   std::uint32_t wid = model::kZero;
   for (std::uint32_t v : pg.sect)
     if (v != model::kZero) wid = v;
   ktrace(model::EvKind::DevWrite, 0, static_cast<std::int64_t>(pblk * bdev->spb), bdev->spb, wid);
   pg.dirty = false;
-  ++in->i_mapping.writeback[lblk];                // set_page_writeback
+  ++m.writeback[lblk];  // set_page_writeback
+  unlock_page();
   in->i_sb->s_type->writepage_end_io(in, lblk);  // the data is on the device
   // end_page_writeback: only now (after ext4's conversion) may waiters go on.
-  if (--in->i_mapping.writeback[lblk] == 0) in->i_mapping.writeback.erase(lblk);
-  wake_up_bit(&in->i_mapping, PG_writeback);
+  if (--m.writeback[lblk] == 0) m.writeback.erase(lblk);
+  wake_up_bit(&m, PG_writeback);
 }
 
 std::uint64_t first_block(const inode* in, loff_t start) {
@@ -84,6 +105,16 @@ page& find_or_create_page(inode* in, std::uint64_t lblk) {
   page pg;
   pg.sect.resize(in->i_sb->s_bdev->spb);
   read_block_current(*in->i_sb->s_disk, lblk, pg.sect.data());
+  return in->i_mapping.pages.emplace(lblk, std::move(pg)).first->second;
+}
+
+// ->readpage for a read: a block wholly past i_size is not mapped, it reads as zeros.
+const page& read_cache_page(inode* in, std::uint64_t lblk) {
+  auto it = in->i_mapping.pages.find(lblk);
+  if (it != in->i_mapping.pages.end()) return it->second;
+  if (static_cast<loff_t>(lblk) * in->i_sb->s_blocksize < i_size_read(in)) return find_or_create_page(in, lblk);
+  page pg;
+  pg.sect.assign(in->i_sb->s_bdev->spb, model::kZero);
   return in->i_mapping.pages.emplace(lblk, std::move(pg)).first->second;
 }
 
@@ -132,8 +163,15 @@ int invalidate_inode_pages2_range(inode* in, loff_t start, loff_t end) {
 }
 
 void truncate_pagecache(inode* in, loff_t newsize) {
-  sched_point(&in->i_mapping);
   const loff_t bs = in->i_sb->s_blocksize;
+  // truncate_inode_pages: lock_page and wait_on_page_writeback on every page it drops or
+  // zeroes (the one holding newsize and all after it).
+  address_space& m = in->i_mapping;
+  const auto first = static_cast<std::uint64_t>(newsize / bs);
+  wait_on_bit_cond(&m, PG_writeback, [&] {
+    return m.locked.lower_bound(first) != m.locked.end() || m.writeback.lower_bound(first) != m.writeback.end();
+  }, "truncate_inode_pages");
+  kaccess(&m, Access::Write);
   const loff_t ss = in->i_sb->s_bdev->sector_size;
   auto& pages = in->i_mapping.pages;
   for (auto it = pages.begin(); it != pages.end();) {
@@ -168,20 +206,26 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
   return buf.len;
 }
 
+// do_generic_file_read: each page is read in (blocks past i_size as zeros:
+// block_read_full_page does not map them) and only then checked against i_size as it is
+// now, so a read that raced a truncate stops at the new EOF instead of copying blocks that
+// may since have been freed and allocated again.
 ssize_t generic_file_buffered_read(inode* in, std::uint32_t* dst, loff_t pos, loff_t len) {
-  const loff_t size = i_size_read(in);
-  if (pos >= size) return 0;
-  len = std::min(len, size - pos);
+  if (pos >= i_size_read(in)) return 0;
   const loff_t bs = in->i_sb->s_blocksize;
   const loff_t ss = in->i_sb->s_bdev->sector_size;
   const loff_t first = pos / ss * ss;
+  loff_t copied_to = pos, isize = 0;
   for (loff_t s = first; s < pos + len; s += ss) {
     const auto lblk = static_cast<std::uint64_t>(s / bs);
     sched_point(&in->i_mapping, Access::Read);
-    page& pg = find_or_create_page(in, lblk);
+    const page& pg = read_cache_page(in, lblk);
+    if (s == first || s % bs == 0) isize = i_size_read(in);  // once per page, as the kernel
+    if (s >= isize) break;
     dst[(s - first) / ss] = pg.sect[static_cast<std::size_t>((s - static_cast<loff_t>(lblk) * bs) / ss)];
+    copied_to = std::min({s + ss, pos + len, isize});
   }
-  return len;
+  return copied_to - pos;
 }
 
 ssize_t generic_file_direct_write(kiocb* iocb, const user_buf& buf, loff_t pos, loff_t* ppos) {
@@ -273,6 +317,7 @@ void evict(inode* in) {
 
 void __fput(file* f) {
   iput(f->f_inode);
+  kaccess(f, Access::Write);
   f->released = true;
   wake_up_all(&f->f_wait);
 }
@@ -309,12 +354,16 @@ void generic_shutdown_super(super_block* sb) {
   ktrace(model::EvKind::SuperShutdown, sb->id);
   // sync_filesystem: no inode is left (the last close evicted it); commit the journal.
   jbd2_journal_commit(sb->s_journal);
+  kaccess(&sb->s_dio_done_wq, Access::Write);
   if (sb->s_dio_done_wq && mutant_on(Mutant::EvictVsRunningWork)) {
     // Mutant evict-vs-running-work (the 1ada47d9468f pattern on the dio queue): teardown
     // trusts a counter instead of flushing: once nothing is *pending* (exit_aio saw every
     // completion) the queue is freed, while a worker may still be inside its work item.
     workqueue_struct* wq = sb->s_dio_done_wq;
-    wait_event(&wq->idle, [wq] { return wq->worklist.empty(); }, "shutdown: pending dio work");
+    wait_event(&wq->idle, [wq] {
+      kaccess(wq, Access::Read);
+      return wq->worklist.empty();
+    }, "shutdown: pending dio work");
     wq->dying = true;
     wake_up_all(&wq->more_work);
     ktrace(model::EvKind::WqDestroy, wq->id);

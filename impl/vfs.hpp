@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -79,7 +80,13 @@ struct address_space {
   // filesystem's end_io (ext4 dioread_nolock: after the extent conversion, b0857d309faf).
   // Kept apart from `pages`: the flag outlives a page dropped meanwhile.
   std::map<std::uint64_t, int> writeback;
-  std::size_t nrpages() const { return pages.size(); }
+  // PG_locked by block: held by writeback from before ->writepage maps the block until the
+  // page is clean, so truncate cannot drop the page (and free the block) in between.
+  std::set<std::uint64_t> locked;
+  std::size_t nrpages() const {
+    kaccess(this, Access::Read);  // a plain load (bio completion, direct write)
+    return pages.size();
+  }
 };
 
 // ---- super_block -----------------------------------------------------------------------------

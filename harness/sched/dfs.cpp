@@ -1,11 +1,12 @@
 // Frontier format, version 1 (save() / restore()): plain text, one item per line, fields
 // separated by single spaces, actor sets as lower-case hex bit masks (bit a = actor a):
 //
-//   dfs-frontier 1
+//   dfs-frontier 2
 //   options <none|sleep|dpor> <preemption_bound> <delay_bound>     (-1 = unbounded)
 //   explored <executions> <redundant> <more 0|1> <knuth_sum>
 //   nodes <count>
 //   p <chosen> <runnable> <backtrack> <done> <sleep> <sleep_wide> <wide> <current> <current_runnable>
+//     <footed> <n> {<actor> <r|w> <object number>}*n
 //   d <chosen> <bound>
 //
 // one p (pick) or d (draw) line per node of the DFS stack, root first: the path the next
@@ -54,6 +55,8 @@ void DfsStrategy::reset() {
 void DfsStrategy::begin(std::uint64_t) {
   if (!more_) reset();
   log_.clear();
+  objs_.clear();
+  sleep_foot_.clear();
   events_.clear();
   parsed_ = closed_ = 0;
   pending_node_ = -1;
@@ -117,6 +120,7 @@ ActorMask DfsStrategy::alternatives(const Node& n) const {
 void DfsStrategy::sync() {
   for (; parsed_ < log_.size(); ++parsed_) {
     const StepRecord& r = log_[parsed_];
+    if (r.obj && (r.kind == StepRecord::Kind::Step || touched(r) != Access::None)) objs_.number(r.obj);
     if (r.kind == StepRecord::Kind::Step) {
       const auto at = static_cast<std::uint32_t>(parsed_ + 1);
       events_.push_back({r.actor, r.access, r.obj, at, at, pending_node_, false});
@@ -124,8 +128,52 @@ void DfsStrategy::sync() {
     } else if (!events_.empty()) {
       DporEvent& e = events_.back();
       e.rec_end = static_cast<std::uint32_t>(parsed_ + 1);
-      if (r.kind == StepRecord::Kind::Spawn || (r.kind == StepRecord::Kind::Wake && r.obj != e.obj)) e.wide = true;
+      if (r.kind == StepRecord::Kind::Spawn) e.wide = true;
     }
+  }
+}
+
+// The chosen step of node n: what it touched beyond its announced op, by object number, so
+// that it can sleep at this node in later executions. An object first seen in this very step
+// has no number an execution sharing only the prefix would agree on: then the step is wide.
+void DfsStrategy::record_foot(Node& n, const DporEvent& e) {
+  const ActorMask bit = bit_of(e.actor);
+  if (e.wide) n.wide |= bit;
+  if (n.footed & bit) return;
+  n.footed |= bit;
+  for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r) {
+    const Access a = touched(log_[r]);
+    if (a == Access::None || (log_[r].obj == e.obj && e.access != Access::None && (e.access == Access::Write || a == Access::Read)))
+      continue;  // nothing, or covered by the announced op
+    const std::uint32_t num = objs_.find(log_[r].obj);
+    if (num >= n.numbered) {
+      n.wide |= bit;
+      continue;
+    }
+    const FootEntry f{e.actor, a, num};
+    if (std::find(n.foot.begin(), n.foot.end(), f) == n.foot.end()) n.foot.push_back(f);
+  }
+}
+
+bool DfsStrategy::sleeper_touches(ActorId q, const DporEvent& e) const {
+  for (const SleepAccess& s : sleep_foot_)
+    if (s.actor == q && dependent(s.op, e, log_)) return true;
+  return false;
+}
+
+// After node n's step: its sleepers plus the alternatives explored before the chosen one,
+// with their footprints in this execution's addresses. Unknown footprints (a restored
+// frontier) make a sleeper wide.
+void DfsStrategy::enter_sleep(const Node& n, ActorMask earlier) {
+  sleep_ = n.sleep | earlier;
+  sleep_wide_ = n.sleep_wide | (n.wide & earlier) | (sleep_ & ~n.footed);
+  sleep_foot_.clear();
+  for (const FootEntry& f : n.foot) {
+    if (!(sleep_ & bit_of(f.actor))) continue;
+    if (f.num < objs_.count())
+      sleep_foot_.push_back({f.actor, {objs_.key(f.num), f.access}});
+    else
+      sleep_wide_ |= bit_of(f.actor);  // a frontier from another program: stay conservative
   }
 }
 
@@ -133,7 +181,7 @@ void DfsStrategy::close_events() {
   for (; closed_ < events_.size(); ++closed_) {
     const DporEvent& e = events_[closed_];
     if (e.actor >= kMaxMaskActors) return fail("dfs: actor ids above 63 are not supported");
-    if (e.node >= 0 && e.wide) nodes_[static_cast<std::size_t>(e.node)].wide |= bit_of(e.actor);
+    if (e.node >= 0) record_foot(nodes_[static_cast<std::size_t>(e.node)], e);
     if (blocked_ || free_) continue;
     if (sleep_ & bit_of(e.actor)) {  // a forced step of a sleeping actor: covered elsewhere
       blocked_ = free_ = true;
@@ -142,7 +190,7 @@ void DfsStrategy::close_events() {
     }
     for (ActorMask s = sleep_; s; s &= s - 1) {
       const auto q = static_cast<ActorId>(std::countr_zero(s));
-      if ((sleep_wide_ & bit_of(q)) || dependent(sleep_op_[q], e, log_)) {
+      if ((sleep_wide_ & bit_of(q)) || dependent(sleep_op_[q], e, log_) || sleeper_touches(q, e)) {
         sleep_ &= ~bit_of(q);
         sleep_wide_ &= ~bit_of(q);
       }
@@ -166,6 +214,7 @@ ActorId DfsStrategy::pick(const PickRequest& req) {
       return fallback(req);
     }
     runnable |= bit_of(a);
+    if (reduce && req.pending[a].obj) objs_.number(req.pending[a].obj);  // the same on every re-run
   }
   const std::size_t k = pos_;
   if (k < nodes_.size()) {
@@ -186,6 +235,9 @@ ActorId DfsStrategy::pick(const PickRequest& req) {
     if (reduce) {
       n.sleep = sleep_ & runnable;
       n.sleep_wide = sleep_wide_ & n.sleep;
+      n.footed = n.sleep;
+      for (const SleepAccess& s : sleep_foot_)
+        if (n.sleep & bit_of(s.actor)) n.foot.push_back({s.actor, s.op.access, objs_.find(s.op.obj)});
     }
     const ActorMask avail = runnable & ~n.sleep;
     if (avail == 0) {  // every runnable actor sleeps: this execution repeats an earlier one
@@ -199,15 +251,14 @@ ActorId DfsStrategy::pick(const PickRequest& req) {
     n.backtrack = opts_.reduction == Reduction::Dpor ? n.done : runnable;
     nodes_.push_back(n);
   }
-  const Node& n = nodes_[k];
+  Node& n = nodes_[k];
+  n.numbered = objs_.count();
   const auto chosen = static_cast<ActorId>(n.chosen);
   used_preemptions_ += preemption_cost(n, chosen);
   used_delays_ += delay_cost(n, chosen);
   if (reduce) {
     // After this step: the node's sleepers, plus the alternatives explored before `chosen`.
-    const ActorMask earlier = n.done & ~bit_of(chosen);
-    sleep_ = n.sleep | earlier;
-    sleep_wide_ = n.sleep_wide | (n.wide & earlier);
+    enter_sleep(n, n.done & ~bit_of(chosen));
     for (ActorMask s = sleep_; s; s &= s - 1) {
       const auto q = static_cast<ActorId>(std::countr_zero(s));
       sleep_op_[q] = req.pending[q];
@@ -319,15 +370,18 @@ DfsEstimate DfsStrategy::estimate() const {
 // ---- frontier ----
 
 std::string DfsStrategy::save() const {
-  std::string s = fmt::format("dfs-frontier 1\noptions {} {} {}\nexplored {} {} {} {}\nnodes {}\n",
+  std::string s = fmt::format("dfs-frontier 2\noptions {} {} {}\nexplored {} {} {} {}\nnodes {}\n",
                               to_string(opts_.reduction), opts_.preemption_bound, opts_.delay_bound,
                               executions_, redundant_, more_ ? 1 : 0, knuth_sum_, nodes_.size());
   for (const Node& n : nodes_) {
     if (n.is_draw)
       s += fmt::format("d {} {}\n", n.chosen, n.bound);
-    else
-      s += fmt::format("p {} {:x} {:x} {:x} {:x} {:x} {:x} {} {}\n", n.chosen, n.runnable, n.backtrack, n.done,
-                       n.sleep, n.sleep_wide, n.wide, n.current, n.current_runnable ? 1 : 0);
+    else {
+      s += fmt::format("p {} {:x} {:x} {:x} {:x} {:x} {:x} {} {} {:x} {}", n.chosen, n.runnable, n.backtrack, n.done,
+                       n.sleep, n.sleep_wide, n.wide, n.current, n.current_runnable ? 1 : 0, n.footed, n.foot.size());
+      for (const FootEntry& f : n.foot) s += fmt::format(" {} {} {}", f.actor, f.access == Access::Write ? 'w' : 'r', f.num);
+      s += '\n';
+    }
   }
   return s;
 }
@@ -380,7 +434,7 @@ class Reader {
 void DfsStrategy::restore(std::string_view frontier) {
   Reader r(frontier);
   r.expect("dfs-frontier");
-  r.expect("1");
+  r.expect("2");
   r.expect("options");
   if (r.word() != to_string(opts_.reduction) || r.num<int>() != opts_.preemption_bound ||
       r.num<int>() != opts_.delay_bound)
@@ -411,6 +465,17 @@ void DfsStrategy::restore(std::string_view frontier) {
       n.wide = r.num<ActorMask>(16);
       n.current = r.num<ActorId>();
       n.current_runnable = r.num<int>() != 0;
+      n.footed = r.num<ActorMask>(16);
+      for (auto m = r.num<std::size_t>(); m > 0; --m) {
+        FootEntry f{};
+        f.actor = r.num<ActorId>();
+        const std::string_view a = r.word();
+        if (a != "r" && a != "w") r.bad("expected r or w");
+        f.access = a == "w" ? Access::Write : Access::Read;
+        f.num = r.num<std::uint32_t>();
+        if (f.actor >= kMaxMaskActors) r.bad("actor id out of range");
+        n.foot.push_back(f);
+      }
       if (n.chosen >= kMaxMaskActors || !(n.runnable & bit_of(static_cast<ActorId>(n.chosen))) ||
           !(n.done & bit_of(static_cast<ActorId>(n.chosen))))
         r.bad("chosen actor not runnable");

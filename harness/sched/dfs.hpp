@@ -81,6 +81,13 @@ class DfsStrategy final : public Strategy {
   void reset();  // forget everything, start the search over
 
  private:
+  // An access a step made beyond its announced op, by object number (ObjNumbering).
+  struct FootEntry {
+    ActorId actor;
+    Access access;
+    std::uint32_t num;
+    friend bool operator==(const FootEntry&, const FootEntry&) = default;
+  };
   struct Node {
     bool is_draw = false;
     std::uint32_t chosen = 0;  // actor or value
@@ -89,10 +96,18 @@ class DfsStrategy final : public Strategy {
     ActorId current = kNoActor;
     bool current_runnable = false;
     std::uint16_t preemptions = 0, delays = 0;  // spent before this node
+    // Sleepers' and explored alternatives' accesses beyond their announced op (`footed`:
+    // whose are known; `wide`: whose step is not described by them, e.g. it spawned).
+    std::vector<FootEntry> foot;
+    ActorMask footed = 0;
+    std::uint32_t numbered = 0;  // objects numbered when the node was reached
   };
 
   void sync();
   void close_events();
+  void record_foot(Node& n, const DporEvent& e);
+  bool sleeper_touches(ActorId q, const DporEvent& e) const;
+  void enter_sleep(const Node& n, ActorMask earlier);
   ActorId fallback(const PickRequest& req) const;
   void fail(std::string why);
   bool allowed(const Node& n, ActorId a) const;
@@ -121,6 +136,12 @@ class DfsStrategy final : public Strategy {
   std::int32_t pending_node_ = -1;
   ActorMask sleep_ = 0, sleep_wide_ = 0;
   std::array<PendingOp, kMaxMaskActors> sleep_op_{};
+  struct SleepAccess {
+    ActorId actor;
+    PendingOp op;  // in this execution's addresses
+  };
+  std::vector<SleepAccess> sleep_foot_;  // sleepers' accesses beyond sleep_op_
+  ObjNumbering objs_;                    // the objects of this execution, numbered
   RaceAnalyzer races_;
 };
 

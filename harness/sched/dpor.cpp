@@ -14,34 +14,14 @@ bool dependent(const PendingOp& op, const DporEvent& e, const StepLog& log) {
   if (op.obj == nullptr || op.access == Access::None) return false;
   if (conflict(op.obj, op.access, e.obj, e.access)) return true;
   for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r)
-    if (log[r].kind == StepRecord::Kind::Wake && conflict(op.obj, op.access, log[r].obj, Access::Write))
-      return true;
+    if (conflict(op.obj, op.access, log[r].obj, touched(log[r]))) return true;
   return false;
 }
 
-// ---- object table: open addressing keyed by address, cleared in O(1) by generation ----
-
-void RaceAnalyzer::grow() {
-  std::vector<Slot> old;
-  old.swap(slots_);
-  slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
-  used_ = 0;
-  for (const Slot& s : old)
-    if (s.gen == gen_) slot(s.key) = s;
-}
-
 RaceAnalyzer::Slot& RaceAnalyzer::slot(const void* key) {
-  if ((used_ + 1) * 2 > slots_.size()) grow();
-  const std::size_t mask = slots_.size() - 1;
-  auto h = static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(key) >> 3) * 0x9e3779b97f4a7c15ULL);
-  h = (h >> 20) & mask;
-  while (slots_[h].gen == gen_ && slots_[h].key != key) h = (h + 1) & mask;
-  Slot& s = slots_[h];
-  if (s.gen != gen_) {
-    s = Slot{key, gen_, -1, -1};
-    ++used_;
-  }
-  return s;
+  const std::uint32_t n = objs_.number(key);
+  if (n == slots_.size()) slots_.push_back(Slot{});
+  return slots_[n];
 }
 
 void RaceAnalyzer::candidates(const void* obj, Access a, ActorId p) {
@@ -101,7 +81,7 @@ const std::vector<DporRace>& RaceAnalyzer::analyze(const StepLog& log, std::span
   for (const DporEvent& e : ev) {
     actors = std::max<std::size_t>(actors, e.actor + 1u);
     for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r)
-      if (log[r].kind != StepRecord::Kind::Wake) actors = std::max<std::size_t>(actors, log[r].actor + 1u);
+      if (touched(log[r]) == Access::None) actors = std::max<std::size_t>(actors, log[r].actor + 1u);
   }
   actors_ = actors;
   clk_.assign(n * actors, 0);
@@ -113,11 +93,8 @@ const std::vector<DporRace>& RaceAnalyzer::analyze(const StepLog& log, std::span
   first_any_.assign(actors, 0);
   first_v_.assign(actors, -1);
   reads_.clear();
-  if (++gen_ == 0) {  // generation wrapped: really clear
-    slots_.assign(slots_.size(), Slot{});
-    gen_ = 1;
-  }
-  used_ = 0;
+  objs_.clear();
+  slots_.clear();
 
   for (std::uint32_t j = 0; j < n; ++j) {
     const DporEvent& e = ev[j];
@@ -134,8 +111,7 @@ const std::vector<DporRace>& RaceAnalyzer::analyze(const StepLog& log, std::span
 
     cand_.clear();
     candidates(e.obj, e.access, p);
-    for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r)
-      if (log[r].kind == StepRecord::Kind::Wake) candidates(log[r].obj, Access::Write, p);
+    for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r) candidates(log[r].obj, touched(log[r]), p);
     std::sort(cand_.begin(), cand_.end());
     cand_.erase(std::unique(cand_.begin(), cand_.end()), cand_.end());
 
@@ -160,8 +136,8 @@ const std::vector<DporRace>& RaceAnalyzer::analyze(const StepLog& log, std::span
     apply(e.obj, e.access, static_cast<std::int32_t>(j));
     for (std::uint32_t r = e.rec_begin; r < e.rec_end; ++r) {
       const StepRecord& rec = log[r];
-      if (rec.kind == StepRecord::Kind::Wake) {
-        apply(rec.obj, Access::Write, static_cast<std::int32_t>(j));
+      if (rec.kind == StepRecord::Kind::Wake || rec.kind == StepRecord::Kind::Access) {
+        apply(rec.obj, touched(rec), static_cast<std::int32_t>(j));
       } else if (rec.actor < actors) {  // Enable / Spawn: the actor's next step follows this one
         std::uint32_t* in = inherit_.data() + rec.actor * actors;
         for (std::size_t r2 = 0; r2 < actors; ++r2) in[r2] = std::max(in[r2], c[r2]);

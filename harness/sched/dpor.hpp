@@ -6,7 +6,8 @@
 //
 // Dependence: two steps of different actors are dependent when they touch the same object
 // and at least one writes (Access::None touches nothing). A step's accesses are the one its
-// scheduling point announced plus, as writes, every object it called wake() on.
+// scheduling point announced, its Access records (Scheduler::access) and, as writes, every
+// object it called wake() on.
 // Happens-before: program order, dependence in execution order, and "wake(obj) made this
 // blocked actor runnable" / "this step spawned the actor" edges (vector clocks).
 #pragma once
@@ -14,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "harness/sched/obj_numbering.hpp"
 #include "harness/sched/types.hpp"
 
 namespace dc::sched {
@@ -29,10 +31,18 @@ struct DporEvent {
   const void* obj = nullptr;
   std::uint32_t rec_begin = 0, rec_end = 0;
   std::int32_t node = -1;  // dfs pick node that chose this step, -1 for a forced step
-  bool wide = false;       // wakes an object other than `obj`, spawns, or draws
+  bool wide = false;       // touches more than its announced op (wake of another object,
+                           // an Access record beyond (obj, access)), spawns, or draws
 };
 
-// True if a step announcing `op` and the executed step `e` (with its wake records) conflict.
+// What a Wake or Access record adds to its step's footprint (Access::None: nothing).
+inline Access touched(const StepRecord& r) {
+  if (r.kind == StepRecord::Kind::Wake) return Access::Write;
+  if (r.kind == StepRecord::Kind::Access) return r.access;
+  return Access::None;
+}
+
+// True if a step announcing `op` and the executed step `e` (with its records) conflict.
 bool dependent(const PendingOp& op, const DporEvent& e, const StepLog& log);
 
 struct DporRace {
@@ -48,8 +58,6 @@ class RaceAnalyzer {
 
  private:
   struct Slot {
-    const void* key = nullptr;
-    std::uint32_t gen = 0;
     std::int32_t last_write = -1;
     std::int32_t reads = -1;  // head of the reads-since-last-write list in reads_
   };
@@ -57,7 +65,6 @@ class RaceAnalyzer {
     std::int32_t event, next;
   };
   Slot& slot(const void* key);
-  void grow();
   void candidates(const void* obj, Access a, ActorId p);
   void apply(const void* obj, Access a, std::int32_t j);
   ActorMask initials(std::span<const DporEvent> ev, std::uint32_t i, std::uint32_t j);
@@ -73,9 +80,8 @@ class RaceAnalyzer {
   std::vector<std::int32_t> cand_, racing_;
   std::vector<std::uint32_t> first_any_;
   std::vector<std::int32_t> first_v_;
-  std::vector<Slot> slots_;
-  std::size_t used_ = 0;
-  std::uint32_t gen_ = 0;
+  ObjNumbering objs_;
+  std::vector<Slot> slots_;  // by object number
   std::vector<ReadLink> reads_;
   std::vector<DporRace> races_;
 };

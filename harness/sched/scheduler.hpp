@@ -71,6 +71,16 @@ class Scheduler {
   void point(const void* obj, Access access);
   void block(const void* obj, const char* what);
   void wake(const void* obj);  // every actor blocked on obj becomes runnable
+  // The running step also touches (obj, a), with no scheduling point of its own (a slab
+  // check, a field read between two points). Only strategies that keep a step log (dfs)
+  // see it; for the others it is one not-taken branch. Ignored outside actors.
+  void access(const void* obj, Access a) {
+    if (log_ && cur_ != kNoActor) log_->push_back({StepRecord::Kind::Access, a, cur_, obj});
+  }
+  // access() on the execution running on this thread, if any (code shared with setup).
+  static void note_access(const void* obj, Access a) {
+    if (Scheduler* s = tl_current_) s->access(obj, a);
+  }
   std::uint64_t draw(std::uint64_t bound);
   // Ends the execution with a verdict: unwinds every actor (throws Unwind in the caller).
   [[noreturn]] void abandon(Outcome::Kind kind, std::string detail);

@@ -33,11 +33,13 @@ struct PickRequest {
 // One record of the per-execution step log, kept only for strategies that ask for it
 // (Strategy::step_log(); dfs/DPOR). A Step is one executed step of `actor` whose scheduling
 // point announced (obj, access); it is logged when the step starts, forced steps included.
-// Wake, Enable and Spawn records that follow a Step belong to it: Wake = the step called
-// wake(obj) (an access to obj), Enable = that wake made `actor` runnable, Spawn = the step
-// created `actor`. Records before the first Step come from the main context (setup).
+// Wake, Enable, Spawn and Access records that follow a Step belong to it: Wake = the step
+// called wake(obj) (an access to obj), Enable = that wake made `actor` runnable, Spawn = the
+// step created `actor`, Access = the step also touched (obj, access) without a scheduling
+// point of its own (Scheduler::access). Records before the first Step come from the main
+// context (setup).
 struct StepRecord {
-  enum class Kind : std::uint8_t { Step, Wake, Enable, Spawn };
+  enum class Kind : std::uint8_t { Step, Wake, Enable, Spawn, Access };
   Kind kind = Kind::Step;
   Access access = Access::None;
   ActorId actor = kNoActor;

@@ -522,7 +522,7 @@ TEST(Dfs, MalformedOrForeignFrontierIsRefused) {
   EXPECT_THROW(other.restore(f), std::invalid_argument);
   DfsStrategy same({.reduction = Reduction::Dpor});
   EXPECT_THROW(same.restore(f.substr(0, f.size() / 2)), std::invalid_argument);
-  EXPECT_THROW(same.restore("dfs-frontier 2\n"), std::invalid_argument);
+  EXPECT_THROW(same.restore("dfs-frontier 3\n"), std::invalid_argument);
   EXPECT_NO_THROW(same.restore(f));
 }
 

@@ -460,6 +460,8 @@ void xfs_zero_eof(xfs_inode* ip, loff_t offset, loff_t isize) {
     const loff_t from = std::max(zstart, blk), to = std::min(offset, blk + bs);
     if (from >= to) continue;
     sched_point(bdev);
+    bdev_touch(bdev, e.pblk, Access::Write);
+    kaccess(&in->i_mapping, Access::Write);
     auto pg = in->i_mapping.pages.find(b);
     std::uint32_t n = 0;
     for (loff_t p = from; p < to; p += ss, ++n) {
@@ -578,6 +580,7 @@ int xfs_setattr_size(xfs_inode* ip, loff_t newsize, int flags) {
     if (e.state == ExtentState::Written) {
       const loff_t ss = bdev->sector_size;
       sched_point(bdev);
+      bdev_touch(bdev, e.pblk, Access::Write);
       for (loff_t p = (newsize % bs + ss - 1) / ss; p < bs / ss; ++p)
         bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
     }

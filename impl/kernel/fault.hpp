@@ -17,8 +17,11 @@ class FaultInjector {
     plan_ = std::move(plan);
     counts_.clear();
     bios_ = 0;
+    paused_ = false;
   }
   bool fail_alloc(const char* cache);
+  // Setup (mount) is not part of the workload: while paused allocations neither count nor fail.
+  void pause(bool paused) { paused_ = paused; }
   bool fail_bio();  // called once per bio completion, in completion order
 
   static FaultInjector* current() { return tl_current_; }
@@ -28,6 +31,7 @@ class FaultInjector {
   std::vector<Fault> plan_;
   std::vector<std::pair<std::string, std::uint32_t>> counts_;
   std::uint32_t bios_ = 0;
+  bool paused_ = false;
   static thread_local FaultInjector* tl_current_;
 };
 

@@ -24,6 +24,11 @@ inline bool in_interrupt() {
 // A scheduling point before a step that touches `obj`.
 inline void sched_point(const void* obj, Access a = Access::Write) { scheduler().point(obj, a); }
 
+// The current step also touches `obj` (no scheduling point of its own): recorded for the
+// dependence analysis of dfs/DPOR, free for the other strategies. Use it for every shared
+// field the engine reads or writes between two points that the point does not announce.
+inline void kaccess(const void* obj, Access a) { sched::Scheduler::note_access(obj, a); }
+
 // Every primitive that may sleep calls this first. In interrupt context it is a finding
 // ("BUG: sleeping function called from invalid context"), reported and then carried on
 // from, as the kernel does.

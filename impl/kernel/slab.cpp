@@ -15,7 +15,10 @@ const Slab::Record* Slab::find(const void* p) const {
   return const_cast<Slab*>(this)->find(p);
 }
 
+// kfree writes the object and kasan_check reads it, for the dependence analysis of dfs/DPOR:
+// whatever detects a use after free must order the use against the free.
 void Slab::free(const void* p, const char* type) {
+  kaccess(p, Access::Write);
   Record* r = find(p);
   if (!r) BUG(fmt::format("kfree of {} that was never allocated", type));
   if (r->freed) {
@@ -26,6 +29,7 @@ void Slab::free(const void* p, const char* type) {
 }
 
 void Slab::check(const void* p, const char* what) {
+  kaccess(p, Access::Read);
   Record* r = find(p);
   if (!r || !r->freed || r->reported) return;
   r->reported = true;

@@ -11,15 +11,25 @@ namespace {
 
 thread_local int tl_concurrency = 1;
 
+// The queue's own state (worklist, running, draining, dying, workers_alive) is one object for
+// the dependence analysis: `wq`. Steps whose point is on a wait queue record it with kaccess.
+bool worklist_test(const workqueue_struct* wq, bool (*cond)(const workqueue_struct*)) {
+  kaccess(wq, Access::Read);
+  return cond(wq);
+}
+
 void worker_thread(workqueue_struct* wq) {
   for (;;) {
-    wait_event(&wq->more_work, [wq] { return !wq->worklist.empty() || wq->dying; },
-               "worker idle", Access::Write);  // the same step takes the item
+    wait_event(&wq->more_work, [wq] {
+      return worklist_test(wq, [](const workqueue_struct* q) { return !q->worklist.empty() || q->dying; });
+    }, "worker idle", Access::Write);  // the same step takes the item
     if (wq->worklist.empty()) break;  // dying and nothing left
     // Any pending item may be taken next: no FIFO assumption.
     const auto pick = scheduler().draw(wq->worklist.size());
     work_struct* w = wq->worklist[pick];
     wq->worklist.erase(wq->worklist.begin() + static_cast<std::ptrdiff_t>(pick));
+    kaccess(wq, Access::Write);
+    kaccess(w, Access::Write);
     w->pending = false;
     ++wq->running;
     ktrace(model::EvKind::WorkStart, w->id, wq->id);
@@ -29,10 +39,12 @@ void worker_thread(workqueue_struct* wq) {
     ktrace(model::EvKind::WorkDone, wid, wq->id);
     sched_point(&wq->idle);
     kasan_check(wq, "worker_thread: pool bookkeeping after the work item");
+    kaccess(wq, Access::Write);
     --wq->running;
     wake_up_all(&wq->idle);
   }
   sched_point(&wq->idle);
+  kaccess(wq, Access::Write);
   --wq->workers_alive;
   wake_up_all(&wq->idle);
 }
@@ -67,6 +79,7 @@ bool queue_work(workqueue_struct* wq, work_struct* work) {
   kasan_check(wq, "queue_work");
   if (wq->dying || (wq->draining && !current_is_worker_of(wq)))
     WARN(fmt::format("queue_work on workqueue {} while it is being destroyed", wq->name));
+  kaccess(work, Access::Write);
   if (work->pending) return false;
   work->pending = true;
   wq->worklist.push_back(work);
@@ -77,8 +90,9 @@ bool queue_work(workqueue_struct* wq, work_struct* work) {
 
 void flush_workqueue(workqueue_struct* wq) {
   if (current_is_worker_of(wq)) BUG("flush_workqueue from a worker of the same queue");
-  wait_event(&wq->idle, [wq] { return wq->worklist.empty() && wq->running == 0; },
-             "flush_workqueue");
+  wait_event(&wq->idle, [wq] {
+    return worklist_test(wq, [](const workqueue_struct* q) { return q->worklist.empty() && q->running == 0; });
+  }, "flush_workqueue");
 }
 
 void destroy_workqueue(workqueue_struct* wq) {
@@ -90,7 +104,9 @@ void destroy_workqueue(workqueue_struct* wq) {
   sched_point(wq);
   wq->dying = true;
   wake_up_all(&wq->more_work);
-  wait_event(&wq->idle, [wq] { return wq->workers_alive == 0; }, "destroy_workqueue");
+  wait_event(&wq->idle, [wq] {
+    return worklist_test(wq, [](const workqueue_struct* q) { return q->workers_alive == 0; });
+  }, "destroy_workqueue");
   ktrace(model::EvKind::WqDestroy, wq->id);
   kfree(wq, "workqueue");
 }
