@@ -36,9 +36,9 @@ struct GenOptions {
   // range is drawn. Campaigns sample at size 50 and the op / range containers are resized to
   // max_ops*10 / 10, so by default the tail of the op menu (fallocate, fsync, buffered,
   // truncate) is never drawn, nor upper offsets, nor preexisting ranges other than block 0.
-  // full_range = true draws every element at rc::kNominalSize (whole menu, whole span); the
-  // default false keeps the historical campaign seed space.
-  bool full_range = false;
+  // full_range = true (the default) draws every element at rc::kNominalSize (whole menu,
+  // whole span); false is the old size-scaled space (first session's campaigns).
+  bool full_range = true;
   bool preallocated = true;           // unwritten extents (fallocated earlier) at start
   std::vector<model::Kernel> kernels{model::Kernel::V3_12_fixed};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
