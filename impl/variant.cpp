@@ -26,6 +26,7 @@ bool variant_has(Fix f) {
     case Fix::NoConvertOnIoError:
     case Fix::Ext4UnalignedDioWait:
     case Fix::Ext4UnwrittenForEofStraddlingDio:
+    case Fix::Ext4DioUpdatesDisksize:
       return k == K::V3_12_fixed;
   }
   return false;

@@ -44,6 +44,11 @@ enum class Fix {
   // allocated the block straddling EOF written before its data landed, exposing stale disk
   // contents to readers of the part inside i_size.
   Ext4UnwrittenForEofStraddlingDio,
+  // 73fdad00b208 "ext4: update i_disksize if direct write past ondisk size" (4.17): a DIO
+  // write ending past i_disksize (not only past i_size) takes the orphan path and moves
+  // i_disksize. Before it, a delalloc buffered write that had raised i_size but not
+  // i_disksize left an O_(D)SYNC direct write below i_size durable with a short on-disk size.
+  Ext4DioUpdatesDisksize,
 };
 
 // The configuration of the execution running on this thread (installed by Machine).

@@ -11,6 +11,24 @@
 namespace dc::model::detail {
 namespace {
 
+// A buffered write that overlaps direct write `d` in time, shares the block of sector `s`
+// and does not cover `s` may have written the block back as it filled it (docs/model.md,
+// Decisions): after a crash `s` may then hold any older value.
+bool buffered_rmw_race(const Facts& f, const OpFacts& d, std::uint64_t s) {
+  if (!d.is_direct()) return false;
+  const std::uint64_t ss = f.w->sector_size, bs = f.w->block_size ? f.w->block_size : 4096;
+  const std::uint64_t blk = s * ss / bs;
+  for (const auto& [bid, b] : f.ops) {
+    if (b.op->kind != OpKind::BufWrite || b.begin == kNever || b.op->len == 0) continue;
+    const bool overlap = b.begin < d.reported() && d.begin < b.reported();  // kNever = still running
+    const std::uint64_t lo = b.op->offset, hi = b.op->offset + b.op->len;
+    const bool shares = lo / bs <= blk && blk <= (hi - 1) / bs;
+    const bool covers = lo < (s + 1) * ss && s * ss < hi;
+    if (overlap && shares && !covers) return true;
+  }
+  return false;
+}
+
 struct SyncWindow {
   std::size_t start, done;
   std::int64_t lo, hi;           // inclusive byte range
@@ -137,6 +155,7 @@ void check_crash(const Facts& f, Out& out) {
             s * ss < y.op->offset + y.op->len)
           later = true;
       }
+      if (!later && buffered_rmw_race(f, o, s)) later = true;  // the racing page's stale image
       if (!later) {
         out.push_back({prop::kCrashDurable, k,
                        fmt::format("sector {} holds {} or a later write", s, value_name(write_id_of(op))),

@@ -14,18 +14,8 @@ namespace {
 // DIOCHECK_PROPS_CORPUS=DIR: also write each failing case there as a corpus file, for
 // `diocheck show/shrink/replay` (rapidcheck's own output names only the schedule).
 [[noreturn]] void fail(const model::Workload& w, const model::Config& c, const harness::Execution& x) {
-  if (const char* dir = std::getenv("DIOCHECK_PROPS_CORPUS")) {
-    harness::Case k;
-    k.workload = w;
-    k.config = c;
-    k.strategy = "portfolio";
-    k.schedule = x.schedule;
-    k.property = x.verdict.property;
-    k.event = x.verdict.event;
-    k.trace_hash = x.trace_hash;
-    k.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
-    harness::save_case(k, fmt::format("{}/props-{:016x}.json", dir, x.trace_hash));
-  }
+  if (const char* dir = std::getenv("DIOCHECK_PROPS_CORPUS"))
+    harness::save_case(harness::case_of(w, c, "portfolio", x), fmt::format("{}/props-{:016x}.json", dir, x.trace_hash));
   RC_FAIL(describe(c, x));
 }
 

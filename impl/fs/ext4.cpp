@@ -487,24 +487,34 @@ bool ext4_dio_write_allocates_written(inode* in, const user_buf& buf, loff_t off
   return offset / bs * bs >= size;  // every block wholly past EOF: nobody can read it yet
 }
 
+// ext4_update_i_disksize: only ever grows the on-disk size.
+void ext4_update_i_disksize(inode* in, loff_t size) {
+  if (size <= meta_of(in).disksize) return;
+  ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, size);
+  meta_of(in).disksize = size;
+}
+
 // The orphan and size handling around an extending DIO write on the extent path (4.7's
-// ext4_direct_IO_write; on 3.12 only ext4_ind_direct_IO extends).
+// ext4_direct_IO_write; on 3.12 only ext4_ind_direct_IO extends). With 73fdad00b208 a write
+// ending past i_disksize counts as extending too.
 struct ext4_extending_dio {
   inode* in;
   bool extending;
-  ext4_extending_dio(inode* i, loff_t end) : in(i), extending(end > i->i_size) {
+  ext4_extending_dio(inode* i, loff_t end)
+      : in(i),
+        extending(end > i->i_size || (variant_has(Fix::Ext4DioUpdatesDisksize) && end > meta_of(i).disksize)) {
     if (!extending) return;
     jbd2_journal_start(in->i_sb->s_journal);  // ext4_orphan_add
+    if (variant_has(Fix::Ext4DioUpdatesDisksize)) ext4_update_i_disksize(in, in->i_size);
     jbd2_journal_stop(in->i_sb->s_journal);
   }
   ssize_t finish(loff_t offset, ssize_t ret) {
     if (!extending) return ret;
     journal_t* j = in->i_sb->s_journal;
     jbd2_journal_start(j);
-    if (ret > 0 && offset + ret > in->i_size) {
-      ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, offset + ret);
-      meta_of(in).disksize = offset + ret;
-      i_size_write(in, offset + ret);
+    if (ret > 0) {
+      ext4_update_i_disksize(in, offset + ret);
+      if (offset + ret > in->i_size) i_size_write(in, offset + ret);
     }
     jbd2_journal_stop(j);  // ext4_orphan_del
     if (ret < 0) ext4_truncate_failed_write(in);
@@ -787,11 +797,15 @@ class Ext4 final : public FsType {
         meta_of(in).disksize = end;
       }
     }
-    jbd2_journal_stop(j);
+    // data=ordered: the transaction that allocated the block (and moved i_disksize) commits
+    // only after the block's data is written (jbd2 writes the inode's ordered data first).
+    // Modelled by keeping this handle open until writepage_end_io.
+    if (r <= 0) jbd2_journal_stop(j);
     return r > 0 ? 0 : (r < 0 ? r : -EIO);
   }
 
   void writepage_end_io(inode* in, std::uint64_t lblk) override {
+    jbd2_journal_stop(in->i_sb->s_journal);  // writepage_map's handle: the ordered data is written
     if (!ext4_should_dioread_nolock(in)) return;
     if (meta_of(in).get(lblk).state != ExtentState::Unwritten) return;
     // buffered writeback conversion: not attributed to a workload write (op = none)

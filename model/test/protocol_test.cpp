@@ -421,6 +421,30 @@ TEST(Durability, ReportedDsyncWriteSurvivesCrash) {
   EXPECT_EQ(foreign, (std::vector<std::pair<std::string, std::size_t>>{{"crash-no-foreign", c3}}));
 }
 
+// A buffered sub-block write racing a durable direct write to the same block may write the
+// block back with its stale image: the direct write's other sectors may then read older data.
+TEST(Durability, RacingBufferedSubBlockWriteMayRewriteTheBlock) {
+  Workload w = workload({{mk(OpKind::PWrite, 0, 0, 4096), mk(OpKind::Crash, 2)}, {mk(OpKind::BufWrite, 1, 512, 512)}},
+                        4096);
+  w.tasks[0].ops[0].dsync = true;
+  auto run = [&](bool overlap) {
+    TraceBuilder b;
+    b.as(0).begin(w.tasks[0].ops[0]);
+    if (!overlap) b.end(0, 4096);
+    b.as(1).begin(w.tasks[1].ops[0]);
+    b.end(1, 512);
+    if (overlap) b.as(0).end(0, 4096);
+    b.begin(w.tasks[0].ops[1]);
+    std::vector<std::uint32_t> data(8, 1);
+    data[0] = kZero;
+    data[1] = 2;
+    b.crash(4096, std::move(data));
+    return props(check(w, cfg(), b.t));
+  };
+  EXPECT_TRUE(run(true).empty());
+  EXPECT_EQ(run(false), std::vector<std::string>{"crash-durability"});
+}
+
 TEST(Properties, StableIdsAreUniqueAndDescribed) {
   const auto p = properties();
   std::vector<std::string> ids;
