@@ -1,8 +1,8 @@
 // A bounded exhaustive campaign: the workloads of a campaign (plan_execution, same seeds),
 // each explored depth first with no reduction under a growing preemption bound (iterative
-// context bounding: k = 0, then 1, ... up to max_bound). No reduction because the engine's
-// access annotations are incomplete (docs/exploration.md); a preemption bound is sound
-// within its bound whatever they are. The kill matrix's `exhaustive` column.
+// context bounding: k = 0, then 1, ... up to max_bound). No reduction: bounds do not combine
+// soundly with POR, and a preemption bound is sound within its bound whatever the access
+// annotations (docs/exploration.md). The kill matrix's `exhaustive` column.
 #pragma once
 #include <cstdint>
 
