@@ -32,7 +32,9 @@
 //   * O_DIRECT alignment is the host's: a direct op misaligned for Workload::sector_size but
 //     aligned for the host's logical block size would succeed here and fail (-EINVAL) in the
 //     model, so such workloads are Unsupported; so are misaligned O_DIRECT reads (today's
-//     iomap checks alignment per mapping and reads holes without it: success, not -EINVAL);
+//     iomap checks alignment per mapping and reads holes without it: success, not -EINVAL;
+//     for the same reason a misaligned direct write failing -EINVAL may have written a part,
+//     which the model allows for histories without a Config);
 //   * buffered writes that collide with direct writes on the same page make the host kernel
 //     fail page-cache invalidation and report -EIO to later O_DSYNC syncs
 //     (dio_warn_stale_pagecache); that is recorded as it happens.
