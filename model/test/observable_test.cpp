@@ -243,11 +243,7 @@ TEST(Observable, BufferedSubBlockWriteRacingDirectWriteMayZeroTheBlock) {
   seen[7] = W(1);
   auto run = [&](bool overlap) {
     TraceBuilder b;
-    b.as(0).begin(w.tasks[0].ops[0]);
-    if (!overlap) b.end(0, 4096);
-    b.as(1).begin(w.tasks[1].ops[0]);
-    b.end(1, 512);
-    if (overlap) b.as(0).end(0, 4096);
+    b.race(w.tasks[0].ops[0], 4096, w.tasks[1].ops[0], 512, overlap);
     b.as(2).begin(w.tasks[2].ops[0]);
     b.read_data(2, 0, 4096, seen);
     b.end(2, 4096);

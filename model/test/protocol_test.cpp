@@ -429,12 +429,8 @@ TEST(Durability, RacingBufferedSubBlockWriteMayRewriteTheBlock) {
   w.tasks[0].ops[0].dsync = true;
   auto run = [&](bool overlap) {
     TraceBuilder b;
-    b.as(0).begin(w.tasks[0].ops[0]);
-    if (!overlap) b.end(0, 4096);
-    b.as(1).begin(w.tasks[1].ops[0]);
-    b.end(1, 512);
-    if (overlap) b.as(0).end(0, 4096);
-    b.begin(w.tasks[0].ops[1]);
+    b.race(w.tasks[0].ops[0], 4096, w.tasks[1].ops[0], 512, overlap);
+    b.as(0).begin(w.tasks[0].ops[1]);
     std::vector<std::uint32_t> data(8, 1);
     data[0] = kZero;
     data[1] = 2;

@@ -66,6 +66,15 @@ class TraceBuilder {
     t.events[i].note = static_cast<std::uint32_t>(t.notes.size());
     return i;
   }
+  // Op `a` (actor 0) and op `b` (actor 1), each begun and reported with its result: either a
+  // ends before b begins or a ends after b (the two overlap in time).
+  void race(const Op& a, std::int64_t ra, const Op& b, std::int64_t rb, bool overlap) {
+    as(0).begin(a);
+    if (!overlap) end(a.id, ra);
+    as(1).begin(b);
+    end(b.id, rb);
+    if (overlap) as(0).end(a.id, ra);
+  }
   // i_dio_count bookkeeping: emits the new value like the engine does.
   std::size_t dio_inc() { return ev(EvKind::InodeDioInc, kNoOp, ++dio_count_); }
   std::size_t dio_done() { return ev(EvKind::InodeDioDone, kNoOp, --dio_count_); }
