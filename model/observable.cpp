@@ -84,6 +84,9 @@ class Observable {
         // 3.12 rejects a misaligned direct write before doing anything; today's iomap (host
         // histories: no Config) checks alignment per mapping and may have written a part.
         if (have && r == kEINVAL && o.is_direct() && misaligned(op) && f_.c) continue;
+        // A zero-length write covers no sector, even at a misaligned offset (sec_hi would
+        // round the offset itself up to a whole sector).
+        if (op.len == 0) continue;
         const std::uint64_t lo = sec_lo(op.offset), hi = sec_hi(op.offset + op.len);
         if (have && r > 0) {
           const std::uint64_t done = std::min<std::uint64_t>(static_cast<std::uint64_t>(r), op.len);

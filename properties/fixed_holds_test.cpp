@@ -1,6 +1,10 @@
 // On 3.12-fixed every property must hold: each family is a rapidcheck property over
 // generated workloads, configurations and schedules (ext4 and XFS). A failure here is a bug
 // in the port or the model, to be fixed at its root. Scale with RC_PARAMS or DIOCHECK_LONG.
+#include <filesystem>
+#include <string>
+#include <system_error>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -11,12 +15,17 @@
 namespace dc::props {
 namespace {
 
-// DIOCHECK_PROPS_CORPUS=DIR: also write each failing case there as a corpus file, for
-// `diocheck show/shrink/replay` (rapidcheck's own output names only the schedule).
+// Every failing case is also written as a corpus file, for `diocheck show/shrink/replay`
+// (rapidcheck's own RC_PARAMS line names only the generator choices): into
+// $DIOCHECK_PROPS_CORPUS, or props-failures/ in the working directory.
 [[noreturn]] void fail(const model::Workload& w, const model::Config& c, const harness::Execution& x) {
-  if (const char* dir = std::getenv("DIOCHECK_PROPS_CORPUS"))
-    harness::save_case(harness::case_of(w, c, "portfolio", x), fmt::format("{}/props-{:016x}.json", dir, x.trace_hash));
-  RC_FAIL(describe(c, x));
+  const char* env = std::getenv("DIOCHECK_PROPS_CORPUS");
+  const std::filesystem::path dir = env && *env ? env : "props-failures";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string file = (dir / fmt::format("props-{:016x}.json", x.trace_hash)).string();
+  harness::save_case(harness::case_of(w, c, "portfolio", x), file);
+  RC_FAIL(describe(c, x) + "\ncorpus case: " + file);
 }
 
 void holds(Family family, bool crash) {

@@ -37,6 +37,12 @@ enum class XfsFix {
   // unaligned AIO write is waited for (inode_dio_wait) before IOLOCK_EXCL goes, so an
   // aligned write to the same block cannot be clobbered by its sub-block zeroing.
   UnalignedDioWaitAfterSubmit,
+  // a5949d3faedf "xfs: force writes to delalloc regions to unwritten" (v5.8): writeback
+  // allocates a delalloc range as unwritten and converts it after the data write. Before it
+  // the extent was allocated written in its own transaction, which any later log force (an
+  // fsync or O_DSYNC write of another range) could make durable before the data: after a
+  // crash the block inside the on-disk size read its stale contents (xfstests generic/042).
+  DelallocUnwritten,
 };
 bool xfs_has(XfsFix) { return variant_kernel() == model::Kernel::V3_12_fixed; }
 
@@ -175,7 +181,9 @@ void set_di_size(xfs_inode* ip, loff_t size) {
 }
 
 // xfs_iomap_write_unwritten: one transaction per converted extent (process context only).
-int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count) {
+// update_isize: a direct write's completion (ee70daaba82d added the parameter; writeback
+// completions never move the in-core size).
+int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count, bool update_isize) {
   inode* in = VFS_I(ip);
   kasan_check(in, "xfs_iomap_write_unwritten");
   ktrace(model::EvKind::ConvertStart, in->id, offset, count);
@@ -194,7 +202,7 @@ int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count) {
       // in-core size) on every variant; ee70daaba82d also moves the in-core i_size here.
       loff_t isize = static_cast<loff_t>(lblk + map.br_blockcount) * bs;
       if (isize > offset + count) isize = offset + count;
-      if (xfs_has(XfsFix::SizeAfterConversion) && isize > i_size_read(in)) i_size_write(in, isize);
+      if (update_isize && xfs_has(XfsFix::SizeAfterConversion) && isize > i_size_read(in)) i_size_write(in, isize);
       if (const loff_t nsize = xfs_new_eof(ip, isize)) set_di_size(ip, nsize);
       xfs_trans_commit(ip);
       xfs_iunlock(ip, XFS_ILOCK_EXCL);
@@ -327,7 +335,7 @@ void xfs_end_io(xfs_ioend* io) {
     io->io_error = -EIO;
   } else if (!io->io_error && io->io_size > 0) {
     if (io->io_type == XFS_IO_UNWRITTEN) {
-      error = xfs_iomap_write_unwritten(ip, io->io_offset, io->io_size);
+      error = xfs_iomap_write_unwritten(ip, io->io_offset, io->io_size, true);
     } else if (io->io_isdirect && xfs_ioend_is_append(io)) {
       // No append transaction could be reserved at submission for DIO: allocate it here.
       error = xfs_setfilesize_trans_alloc(io);
@@ -759,26 +767,48 @@ class Xfs final : public FsType {
     return err;
   }
 
-  // Writeback of one dirty page (xfs_vm_writepage, its ioend done inline): allocate delalloc
-  // space, convert an unwritten extent, and move the on-disk size (xfs_setfilesize).
+  // Writeback of one dirty page (xfs_vm_writepage): xfs_map_blocks maps the block; a delalloc
+  // block (a hole here) is allocated by xfs_iomap_write_allocate in a transaction of its own.
+  // Nothing else changes at submission: an unwritten block stays unwritten and the on-disk
+  // size stays where it is until the data write has completed (writepage_end_io).
   int writepage_map(inode* in, std::uint64_t lblk, std::uint64_t* pblk) override {
     xfs_inode* ip = XFS_I(in);
-    const loff_t bs = blocksize(in);
     xfs_trans_alloc(ip);
     xfs_ilock(ip, XFS_ILOCK_EXCL);
     extent& e = meta_of(in).at(lblk);
     if (e.state == ExtentState::Hole) {
       e.pblk = bdev_alloc_blocks(in->i_sb->s_bdev, 1);
-      set_extent(in, lblk, 1, ExtentState::Written);
-    } else if (e.state == ExtentState::Unwritten) {
-      set_extent(in, lblk, 1, ExtentState::Written);
+      set_extent(in, lblk, 1, xfs_has(XfsFix::DelallocUnwritten) ? ExtentState::Unwritten : ExtentState::Written);
     }
     *pblk = meta_of(in).get(lblk).pblk;
-    const loff_t end = std::min(i_size_read(in), static_cast<loff_t>(lblk + 1) * bs);
-    if (end > di_size(ip)) set_di_size(ip, end);
+    if (meta_of(in).get(lblk).state == ExtentState::Unwritten) ip->i_wb_unwritten.insert(lblk);  // io_type
     xfs_iunlock(ip, XFS_ILOCK_EXCL);
     xfs_trans_commit(ip);
     return 0;
+  }
+
+  // xfs_end_io for a writeback ioend, after its data bio: an XFS_IO_UNWRITTEN ioend converts
+  // (xfs_iomap_write_unwritten, which also logs the new on-disk size); an append ioend logs
+  // the size (xfs_setfilesize, its transaction reserved at submission). Only here does the
+  // on-disk size come to cover the block, so no log force can make it cover unwritten data.
+  void writepage_end_io(inode* in, std::uint64_t lblk) override {
+    xfs_inode* ip = XFS_I(in);
+    const loff_t bs = blocksize(in);
+    const loff_t offset = static_cast<loff_t>(lblk) * bs;
+    if (ip->i_wb_unwritten.erase(lblk)) {
+      Tracer* t = Tracer::current();  // not attributed to a workload write (op = none)
+      const std::uint32_t was = t ? t->op_of(current_actor()) : model::kNoOp;
+      if (t) t->set_op(current_actor(), model::kNoOp);
+      xfs_iomap_write_unwritten(ip, offset, bs, false);
+      if (t) t->set_op(current_actor(), was);
+      return;
+    }
+    if (offset + bs <= di_size(ip)) return;  // not xfs_ioend_is_append
+    xfs_trans_alloc(ip);
+    xfs_ilock(ip, XFS_ILOCK_EXCL);
+    if (const loff_t isize = xfs_new_eof(ip, offset + bs)) set_di_size(ip, isize);
+    xfs_iunlock(ip, XFS_ILOCK_EXCL);
+    xfs_trans_commit(ip);
   }
 
   // xfs_iget: the XFS part of the in-core inode

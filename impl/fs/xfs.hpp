@@ -6,6 +6,9 @@
 // jbd2 handle (xfs_trans_alloc may sleep), a log force is a journal commit. The on-disk
 // inode size (i_d.di_size) is file_meta::disksize.
 #pragma once
+
+#include <set>
+
 #include "impl/vfs.hpp"
 
 namespace dc::kern {
@@ -53,6 +56,9 @@ struct xfs_inode {
   rw_semaphore i_iolock;
   rw_semaphore i_lock;  // ILOCK (mrlock)
   spinlock_t i_flags_lock;
+  // Blocks under writeback whose ioend is XFS_IO_UNWRITTEN (unwritten when mapped): their
+  // completion converts. A block has one writeback at a time (PG_locked, PG_writeback).
+  std::set<std::uint64_t> i_wb_unwritten;
 };
 
 // The XFS FsType (no state of its own).

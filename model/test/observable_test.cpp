@@ -268,6 +268,20 @@ TEST(Observable, MisalignedDirectWriteFailingEinvalMayHaveWrittenOnlyOnTheHost) 
   EXPECT_EQ(std::count(v.begin(), v.end(), "read-sees-allowed-write"), 1);
 }
 
+// A zero-length direct write at a misaligned offset covers no sector: even where a failed
+// misaligned write may have written a part (host histories), the sector holding its offset
+// keeps its old contents (found by SequentialModel.CorruptedReadSectorIsCaught).
+TEST(Observable, ZeroLengthMisalignedWriteCoversNoSector) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 612, 0), mk(OpKind::BufRead, 1, 512, 512)}}, 1024);
+  TraceBuilder b;
+  b.begin(w.tasks[0].ops[0]);
+  b.end(0, -22);
+  b.begin(w.tasks[0].ops[1]);
+  b.read_data(1, 512, 512, {W(0)});
+  b.end(1, 512);
+  EXPECT_EQ(props(check_observable(w, b.t)), std::vector<std::string>{"read-sees-allowed-write"});
+}
+
 // A misaligned O_DIRECT read starting at EOF returns 0: XFS only at exactly i_size, ext4
 // (and host histories, no Config) at or past it.
 TEST(Observable, MisalignedDirectReadAtEofReturnsZero) {
