@@ -85,7 +85,9 @@ void check_inv10(const Facts& f, Out& out) {
   for (const OpFacts* o : dsync) {
     auto c = completed.find(o->op->id);
     if (c == completed.end() || c->second.second <= 0) continue;
-    const auto [at, res] = c->second;
+    // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const std::size_t at = c->second.first;
+    const std::int64_t res = c->second.second;
     std::size_t data_done = 0;
     for (ObjId d : o->dios)
       if (auto it = last_bio_end.find(d); it != last_bio_end.end() && it->second < at)
