@@ -144,6 +144,7 @@ std::vector<Violation> check(const Workload& w, const Config& c, const Trace& t)
   const detail::Facts f = detail::build_facts(w, t, &c);
   std::vector<Violation> out, p;
   detail::check_observable_family(f, out);
+  detail::check_size_with_data(f, out);
   sort_by_event(out);
   check_protocol_families(f, c, p);
   sort_by_event(p);
@@ -158,6 +159,9 @@ std::vector<std::pair<std::string, std::string>> properties() {
        "every sector a read returns holds a value the model allows (newest completed write, an "
        "overlapping write, or zeros where nothing was written)"},
       {p::kReadForeign, "no read ever returns stale data of another file (kForeign)"},
+      {p::kReadSizeWithData,
+       "a read that returns bytes only an extending write made part of the file sees that write's "
+       "data there, not zeros (i_size moves only after the data is readable; ee70daaba82d)"},
       {p::kReadShape, "ReadData matches its read op: offset, length == result, one id per sector"},
       {p::kOpResult,
        "each reported result is the one the model computes (bytes, short read at EOF, -EINVAL, "

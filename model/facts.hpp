@@ -24,6 +24,7 @@ namespace prop {
 inline constexpr const char* kReadAllowed = "read-sees-allowed-write";
 inline constexpr const char* kReadForeign = "read-no-foreign";
 inline constexpr const char* kReadShape = "read-data-shape";
+inline constexpr const char* kReadSizeWithData = "read-size-with-data";
 inline constexpr const char* kOpResult = "op-result";
 inline constexpr const char* kReapedOnce = "aio-reaped-once";
 inline constexpr const char* kGetEvents = "getevents-count";
@@ -89,6 +90,7 @@ std::string op_name(const Facts& f, std::uint32_t op);
 
 using Out = std::vector<Violation>;
 void check_observable_family(const Facts&, Out&);
+void check_size_with_data(const Facts&, Out&);              // engine histories only
 void check_completion(const Facts&, const Config&, Out&);  // INV-1/2/11/12
 void check_dio_count(const Facts&, Out&);                  // INV-3/4
 void check_conversion(const Facts&, Out&);                 // INV-5/13
