@@ -45,7 +45,7 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   return r;
 }
 
-std::vector<std::string> scenario_names() { return {"S1", "S2", "S3", "S4"}; }
+std::vector<std::string> scenario_names() { return {"S1", "S2", "S3", "S4", "S5", "S6"}; }
 
 namespace {
 model::Op op(model::OpKind k, std::uint64_t off, std::uint64_t len) {
@@ -78,8 +78,27 @@ model::Workload scenario(const std::string& name) {
     // An AIO write into an unwritten range, then io_getevents and a read of that range.
     w.preallocated = {{0, 4 * 4096}};
     w.tasks.push_back({{op(K::AioWrite, 0, 4096), op(K::GetEvents, 0, 0), op(K::PRead, 0, 4096)}});
+  } else if (name == "S5") {
+    // A power cut (issue 14): a buffered write into a hole inside EOF, written back by fsync,
+    // while an O_DSYNC direct write of another block forces the log; then the crash. XFS before
+    // a5949d3faedf makes the delalloc allocation durable before its data (crash-no-foreign);
+    // ext4's data=ordered waits for the data.
+    w.written = {{0, 4096}};
+    model::Op dsync = op(K::PWrite, 0, 4096);
+    dsync.dsync = true;
+    w.tasks.push_back({{dsync, op(K::Crash, 0, 0)}});
+    w.tasks.push_back({{op(K::BufWrite, 4096, 4096), op(K::Fsync, 0, 0)}});
+  } else if (name == "S6") {
+    // Size with data (issue 14): an extending AIO write into a preallocated block past EOF
+    // and a buffered read of the whole range. XFS before ee70daaba82d raises i_size before
+    // the conversion: the read sees the new size and zeros (read-size-with-data).
+    w.initial_size = 4096;
+    w.written = {{0, 4096}};
+    w.preallocated = {{4096, 4096}};
+    w.tasks.push_back({{op(K::AioWrite, 4096, 4096), op(K::GetEvents, 0, 0)}});
+    w.tasks.push_back({{op(K::BufRead, 0, 2 * 4096)}});
   } else {
-    throw std::invalid_argument("unknown scenario '" + name + "' (known: S1, S2, S3, S4)");
+    throw std::invalid_argument("unknown scenario '" + name + "' (known: S1, S2, S3, S4, S5, S6)");
   }
   std::uint32_t id = 0;
   for (auto& t : w.tasks)

@@ -45,7 +45,7 @@ struct ExploreProgress {
 ExploreResult explore(const model::Workload& w, const model::Config& c, const ExploreOptions& o,
                       const std::function<void(const ExploreProgress&)>& progress = {});
 
-// The standard scenarios of the exploration issue: S1..S4.
+// The standard scenarios: S1..S4 of the exploration issue, S5 (a power cut) and S6 (size with data).
 std::vector<std::string> scenario_names();
 // Throws std::invalid_argument for an unknown name.
 model::Workload scenario(const std::string& name);
