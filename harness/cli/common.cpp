@@ -73,11 +73,16 @@ void refuse_inapplicable(model::MutantSet s, model::Kernel k, model::Fs fs) {
 void narrow_to_mutants(model::MutantSet s, bool all_kernels, bool all_fs, std::vector<model::Kernel>& ks,
                        std::vector<model::Fs>& fss) {
   if (s.empty()) return;
+  const auto ks0 = ks;
+  const auto fss0 = fss;
   auto acts_on = [s](model::Kernel k, model::Fs f) { return harness::refusal(s, k, f).empty(); };
   if (all_kernels)
     std::erase_if(ks, [&](model::Kernel k) { return std::none_of(fss.begin(), fss.end(), [&](model::Fs f) { return acts_on(k, f); }); });
   if (all_fs)
     std::erase_if(fss, [&](model::Fs f) { return std::none_of(ks.begin(), ks.end(), [&](model::Kernel k) { return acts_on(k, f); }); });
+  if (ks.empty() || fss.empty())  // nowhere left: refuse with the first pair asked for
+    for (model::Kernel k : ks0)
+      for (model::Fs f : fss0) refuse_inapplicable(s, k, f);
   for (model::Kernel k : ks)
     for (model::Fs f : fss) refuse_inapplicable(s, k, f);
 }
