@@ -31,7 +31,7 @@
 #include "harness/sched/scheduler.hpp"
 #include "harness/sched/stack_pool.hpp"
 #include "impl/kernel/atomic.hpp"
-#include "impl/kernel/ktrace.hpp"
+#include "impl/kernel/execution.hpp"
 #include "impl/kernel/mutex.hpp"
 
 namespace {
@@ -43,11 +43,7 @@ constexpr std::uint64_t kCampaignSeed = 0xd10c4ec;
 // Events are dropped (no Trace attached) but object ids are handed out, as in a campaign
 // that only checks verdicts.
 struct KernelLayer {
-  dc::kern::Tracer tracer{nullptr};
-  KernelLayer() { dc::kern::Tracer::install(&tracer); }
-  ~KernelLayer() { dc::kern::Tracer::install(nullptr); }
-  KernelLayer(const KernelLayer&) = delete;
-  KernelLayer& operator=(const KernelLayer&) = delete;
+  dc::kern::Execution execution{dc::model::Config{}};
 };
 
 // ---- bare Boost.Fiber switch -------------------------------------------------------------

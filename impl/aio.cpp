@@ -1,6 +1,6 @@
 #include "impl/aio.hpp"
 
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::kern {
 namespace {

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "impl/aio.hpp"
-#include "impl/mutants.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
+#include "impl/mutant/direct_io.hpp"
 
 namespace dc::kern {
 namespace {
@@ -97,19 +97,7 @@ void dio_aio_complete_work(work_struct* w) {
   if (Tracer* t = Tracer::current()) t->set_op(current_actor(), d->op);
   kasan_check(d, "dio_aio_complete_work");
   kasan_check(d->iocb, "dio_aio_complete_work: iocb->ki_pos");
-  if (mutant_on(Mutant::TruncateDioWaitVsWorkerLock)) {
-    // Mutant truncate-dio-wait-vs-worker-lock (before 28a535f9a0df): the completion work
-    // (conversion, then inode_dio_done) runs under i_mutex, taken with trylock and requeued
-    // on failure. A truncate holding i_mutex in inode_dio_wait never lets it through.
-    inode* in = d->inode;
-    if (!mutex_trylock(&in->i_mutex)) {
-      queue_work(in->i_sb->s_dio_done_wq, w);
-      return;
-    }
-    dio_complete(d, d->iocb->ki_pos, 0, true);
-    mutex_unlock(&in->i_mutex);
-    return;
-  }
+  if (mutant_on(Mutant::TruncateDioWaitVsWorkerLock)) return mutant_dio_complete_work_locked(d, w);
   dio_complete(d, d->iocb->ki_pos, 0, true);
 }
 
@@ -131,6 +119,8 @@ bio* dio_await_one(dio* d) {
   return b;
 }
 
+}  // namespace
+
 void dio_await_completion(dio* d) {
   bio* b;
   do {
@@ -138,6 +128,8 @@ void dio_await_completion(dio* d) {
     if (b) dio_bio_complete(d, b);
   } while (b);
 }
+
+namespace {
 
 // dio_bio_reap: every 64 bios, drain the completed sync bios.
 int dio_bio_reap(dio* d, dio_submit* sdio) {
@@ -274,18 +266,7 @@ int do_direct_IO(dio* d, dio_submit* sdio, const user_buf& buf, loff_t offset, l
 int sb_init_dio_done_wq(super_block* sb) {
   workqueue_struct* wq = alloc_workqueue(fmt::format("dio/{}", sb->s_id), WQ_MEM_RECLAIM, 0);
   if (!wq) return -ENOMEM;
-  if (mutant_on(Mutant::DioDoneWqInitRace)) {
-    // Mutant dio-done-wq-init-race: check-then-store instead of cmpxchg. Two racers that
-    // both saw NULL both publish (the second store overwrites the first); each then decides
-    // by re-reading whether its own queue is the spare and destroys it, although it was
-    // published and dios may already have queued work on it.
-    if (!READ_ONCE(sb->s_dio_done_wq)) {
-      WRITE_ONCE(sb->s_dio_done_wq, wq);
-      ktrace(model::EvKind::WqPublish, wq->id);
-    }
-    if (READ_ONCE(sb->s_dio_done_wq) != wq) destroy_workqueue(wq);
-    return 0;
-  }
+  if (mutant_on(Mutant::DioDoneWqInitRace)) return mutant_sb_publish_dio_done_wq(sb, wq);
   workqueue_struct* old = cmpxchg<workqueue_struct>(&sb->s_dio_done_wq, nullptr, wq);
   if (!old) ktrace(model::EvKind::WqPublish, wq->id);
   if (variant_has(Fix::SbInitWqCmpxchgReturn)) {
@@ -296,80 +277,68 @@ int sb_init_dio_done_wq(super_block* sb) {
   return 0;
 }
 
+void dio_end_io(dio* d, loff_t offset, ssize_t size) {
+  ktrace(model::EvKind::EndIo, d->id, offset, size);
+  d->end_io(d->iocb, offset, size, d->private_, 0, false);
+}
+
+namespace {
+
+// 3.11: the fs end_io owns inode_dio_done and aio_complete; the caller frees the dio.
+ssize_t dio_complete_v311(dio* d, loff_t offset, ssize_t ret, ssize_t transferred, bool is_async) {
+  if (d->end_io && d->result) {
+    ktrace(model::EvKind::EndIo, d->id, offset, transferred);
+    d->end_io(d->iocb, offset, transferred, d->private_, static_cast<int>(ret), is_async);
+  } else {
+    inode_dio_done(d->inode);
+    if (is_async) aio_complete(d->iocb, ret, 0);
+  }
+  return ret;
+}
+
+}  // namespace
+
+// v3.12 dio_complete, step for step. 3.11 (end_io owns completion) is apart; 3.12-fixed
+// differs in three lines (end_io always called and told the result, invalidation).
 ssize_t dio_complete(dio* d, loff_t offset, ssize_t ret, bool is_async) {
   kasan_check(d, "dio_complete");
   const ssize_t ret_in = ret;
   ssize_t transferred = 0;
+
+  // AIO submission can race with bio completion to get here while expecting the last I/O
+  // to be completed by the bio completion: -EIOCBQUEUED is then not an error to keep.
   if (ret == -EIOCBQUEUED) ret = 0;
+
   if (d->result) {
     transferred = d->result;
+    // short read
     if (d->rw == READ && offset + transferred > d->i_size) transferred = d->i_size - offset;
   }
+
   if (ret == 0) ret = d->page_errors;
   if (ret == 0) ret = d->io_error;
   if (ret == 0) ret = transferred;
   ktrace(model::EvKind::DioComplete, d->id, ret_in, is_async);
-  kiocb* iocb = d->iocb;
-  struct inode* in = d->inode;
+  if (!variant_has(Fix::GenericDeferredCompletion)) return dio_complete_v311(d, offset, ret, transferred, is_async);
+  if (dio_complete_mutated()) return mutant_dio_complete(d, offset, ret, transferred, is_async);
 
-  if (!variant_has(Fix::GenericDeferredCompletion)) {
-    // 3.11: the fs end_io owns inode_dio_done and aio_complete; the caller frees the dio.
-    if (d->end_io && d->result) {
-      ktrace(model::EvKind::EndIo, d->id, offset, transferred);
-      d->end_io(iocb, offset, transferred, d->private_, static_cast<int>(ret), is_async);
-    } else {
-      inode_dio_done(in);
-      if (is_async) aio_complete(iocb, ret, 0);
-    }
-    return ret;
-  }
+  // 187372a3b9fa: end_io is always called and gets the result (an I/O error as a negative size).
+  if (d->end_io && (d->result || variant_has(Fix::Ext4IoEndViaBPrivate)))
+    dio_end_io(d, offset, variant_has(Fix::NoConvertOnIoError) ? ret : transferred);
+  // 332391a9935d: invalidate the page cache after the write completed.
+  if (variant_has(Fix::InvalidateAfterDioComplete) && ret > 0 && d->rw == WRITE && d->inode->i_mapping.nrpages() > 0)
+    invalidate_inode_pages2_range(d->inode, offset, offset + ret - 1);
 
-  // Mutant aio-complete-before-conversion (seed-shaped 40e2e97316af/5b3ff237bef4 bug):
-  // userspace is told the write completed before ->end_io converted the extents.
-  bool completed = false;
-  if (mutant_on(Mutant::AioCompleteBeforeConversion) && is_async) {
-    if (variant_has(Fix::DsyncAio) && d->rw == WRITE) {  // the sync still precedes aio_complete
-      const int err = generic_write_sync(iocb->ki_filp, offset, transferred, iocb->ki_dsync);
+  inode_dio_done(d->inode);
+  if (is_async) {
+    if (variant_has(Fix::DsyncAio) && d->rw == WRITE) {
+      kasan_check(d->iocb, "dio_complete: generic_write_sync");
+      const int err = generic_write_sync(d->iocb->ki_filp, offset, transferred, d->iocb->ki_dsync);
       if (err < 0 && ret > 0) ret = err;
     }
-    aio_complete(iocb, ret, 0);
-    completed = true;
+    aio_complete(d->iocb, ret, 0);
   }
-  // Mutant inode-dio-done-before-conversion (266991b13890): the count drops first, so
-  // inode_dio_wait (truncate) can return while the conversion is still to come.
-  bool dio_done = false;
-  if (mutant_on(Mutant::InodeDioDoneBeforeConversion)) {
-    inode_dio_done(in);
-    dio_done = true;
-  }
-  // 187372a3b9fa (3.12-fixed): end_io is always called; it gets the dio result, so an I/O
-  // error reaches the filesystem as a negative size.
-  const bool always = variant_has(Fix::Ext4IoEndViaBPrivate);
-  if (d->end_io && (d->result || always)) {
-    // Mutant convert-on-io-error: the full byte count, whatever the I/O result.
-    const ssize_t size = variant_has(Fix::NoConvertOnIoError) && !mutant_on(Mutant::ConvertOnIoError)
-                             ? ret
-                             : transferred;
-    ktrace(model::EvKind::EndIo, d->id, offset, size);
-    d->end_io(iocb, offset, size, d->private_, 0, false);
-  }
-  if (variant_has(Fix::InvalidateAfterDioComplete) && ret > 0 && d->rw == WRITE &&
-      in->i_mapping.nrpages() > 0)
-    invalidate_inode_pages2_range(in, offset, offset + ret - 1);
-  // Mutant inode-uaf-after-aio-complete (091e26dfc156): aio_complete (which drops the
-  // iocb's file reference, the only thing pinning the inode) comes before inode_dio_done.
-  const bool uaf_order = mutant_on(Mutant::InodeUafAfterAioComplete) && is_async;
-  if (!dio_done && !uaf_order) inode_dio_done(in);
-  // Mutant dsync-aio-not-honoured (before 02afc27): no sync at completion; the caller synced
-  // at submission instead (ext4_file_dio_write / xfs_file_aio_write).
-  if (variant_has(Fix::DsyncAio) && is_async && d->rw == WRITE && !completed &&
-      !mutant_on(Mutant::DsyncAioNotHonoured)) {
-    kasan_check(iocb, "dio_complete: generic_write_sync");
-    const int err = generic_write_sync(iocb->ki_filp, offset, transferred, iocb->ki_dsync);
-    if (err < 0 && ret > 0) ret = err;
-  }
-  if (is_async && !completed) aio_complete(iocb, ret, 0);
-  if (!dio_done && uaf_order) inode_dio_done(in);  // touches the inode after the file went
+
   ktrace(model::EvKind::DioFree, d->id);
   kfree(d, "dio");
   return ret;
@@ -453,13 +422,7 @@ ssize_t __blockdev_direct_IO(int rw, kiocb* iocb, struct inode* in, const user_b
 
   const unsigned long left = drop_refcount(d, retval == -EIOCBQUEUED);
   sched_point(d, Access::Read);  // the window between drop_refcount and what follows
-  if (mutant_on(Mutant::IomapDioUafLastRef) && left != 0) {
-    // Mutant iomap-dio-uaf-last-ref (4ea899ead278): the submitter consults the dio after
-    // dropping its reference (whether to wait, which inode) instead of a local copy; the
-    // last bio completion may have freed it in between.
-    kasan_check(d, "do_blockdev_direct_IO: dio->is_async after drop_refcount");
-    if (!d->is_async) dio_await_completion(d);
-  }
+  if (mutant_on(Mutant::IomapDioUafLastRef) && left != 0) mutant_reread_dio_after_drop(d);
   if (left == 0) {
     retval = dio_complete(d, offset, retval, false);
     if (!variant_has(Fix::GenericDeferredCompletion)) {

@@ -10,8 +10,7 @@
 #include "impl/aio.hpp"
 #include "impl/fs/ext4.hpp"
 #include "impl/fs/xfs.hpp"
-#include "impl/mutants.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 #include "impl/vfs.hpp"
 
 namespace dc::kern {
@@ -41,7 +40,6 @@ struct Machine::Impl {
   std::size_t tasks_left = 0;
   bool unmounted = false;
   bool crashed = false;
-  bool installed = false;
 
   void build_disk();
   void mount();
@@ -61,18 +59,11 @@ Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::
     impl_->fs = xfs_fs_type();
   else
     throw std::invalid_argument(fmt::format("filesystem {} is not ported yet", model::to_string(c.fs)));
-  for (const std::string& m : c.mutants)  // an unknown id is an error, never silently off
-    if (!find_mutant(m)) throw std::invalid_argument(fmt::format("unknown mutant '{}'", m));
   if (w.sector_size == 0 || w.block_size < w.sector_size || w.block_size % w.sector_size)
     throw std::invalid_argument("block size must be a multiple of the sector size");
 }
 
-Machine::~Machine() {
-  if (impl_->installed) {
-    variant_install(nullptr);
-    set_mutants({});  // the next execution on this thread starts from a clean mask
-  }
-}
+Machine::~Machine() = default;
 
 void Machine::Impl::build_disk() {
   bdev_init(&dsk.bdev, w.sector_size, w.block_size);
@@ -167,10 +158,6 @@ void Machine::Impl::mount() {
 
 void Machine::start(sched::Scheduler& s) {
   Impl& m = *impl_;
-  variant_install(&m.c);
-  set_mutants(m.c.mutants);  // ids were validated by the CLI / catalogue users
-  m.installed = true;
-  set_workqueue_concurrency(m.c.wq_concurrency);
   m.build_disk();
   m.mount();
   m.tasks_left = m.tasks.size();

@@ -3,9 +3,12 @@
 #pragma once
 #include <memory>
 
-#include "harness/sched/scheduler.hpp"
 #include "model/config.hpp"
 #include "model/workload.hpp"
+
+namespace dc::sched {
+class Scheduler;
+}
 
 namespace dc::kern {
 
@@ -15,8 +18,8 @@ class Machine {
   ~Machine();
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
-  // Called after Scheduler::begin(), with Tracer, Slab and FaultInjector installed on the
-  // thread: builds superblock, inode and initial extents/data, then spawns one process actor
+  // Called after Scheduler::begin(), with the execution's kern::Execution installed on the
+  // thread (which carries the config's variant, mutants and faults): builds superblock, inode and initial extents/data, then spawns one process actor
   // per workload task ("task0", "task1", ...). When every task has ended, a teardown actor
   // ("umount") unmounts (drains and destroys s_dio_done_wq, frees inode and superblock) unless
   // the workload already unmounted or crashed, so a clean execution ends with no live object.

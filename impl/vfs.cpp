@@ -8,8 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "impl/mutants.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::kern {
 

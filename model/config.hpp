@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/fault.hpp"
+#include "model/mutant.hpp"
 
 namespace dc::model {
 
@@ -14,7 +15,7 @@ enum class Fs : std::uint8_t { Ext4, Xfs };
 struct Config {
   Kernel kernel = Kernel::V3_12_fixed;
   Fs fs = Fs::Ext4;
-  std::vector<std::string> mutants;     // catalogue ids (impl/mutants), all off by default
+  MutantSet mutants;                    // catalogued deviations, all off by default
   std::vector<Fault> faults;          // injected faults
   int wq_concurrency = 2;               // workers per workqueue
   bool dioread_nolock = false;          // ext4 mount option (enables unlocked overwrite DIO)

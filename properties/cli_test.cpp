@@ -85,6 +85,27 @@ TEST(Cli, BadUsageIsOneLineAndExitTwo) {
   }
 }
 
+// A mutant asked for where it cannot act is refused, naming where it applies, never
+// accepted to change nothing.
+TEST(Cli, AMutantWhereItCannotActIsRefused) {
+  for (const char* args : {"fuzz --kernel 3.11 --mutant aio-complete-before-conversion --executions 1",
+                           "fuzz --kernel 3.12-fixed --fs xfs --mutant truncate-dio-wait-vs-worker-lock --executions 1",
+                           "explore --scenario S1 --kernel 3.12 --mutant aio-complete-before-conversion --executions 1"}) {
+    const Result r = sh(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
+    EXPECT_NE(r.out.find("applies to kernel 3.12-fixed"), std::string::npos) << args << ": " << r.out;
+  }
+  // `all` means every variant where the mutant acts.
+  const Result ok = sh("fuzz --mutant truncate-dio-wait-vs-worker-lock --executions 2 --quiet --json --corpus " +
+                           tmpdir("narrow").string(), false);
+  EXPECT_LE(ok.code, 1) << ok.out;
+  const auto j = nlohmann::json::parse(ok.out);
+  ASSERT_EQ(j["cells"].size(), 1u) << ok.out;
+  EXPECT_EQ(j["cells"][0]["kernel"], "3.12-fixed");
+  EXPECT_EQ(j["cells"][0]["fs"], "ext4");
+}
+
 TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   const fs::path d = tmpdir("corrupt");
   const std::string good = read(failing_case());
@@ -107,6 +128,8 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
       {"version.json", replace(good, "\"version\": 1", "\"version\": 7"), "version 7 is not supported"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
+      {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),
+       "applies to kernel 3.12-fixed"},
       {"field.json", replace(good, "\"note\":", "\"colour\": 1, \"note\":"), "colour"},
       {"token.json", replace(good, "\"schedule\": \"dc1.", "\"schedule\": \"dc9."), "schedule"},
   };

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/mutant_catalogue.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/run/strategy_factory.hpp"
 #include "harness/sched/schedule.hpp"
@@ -41,7 +42,7 @@ inline int long_factor() {
 // A one-line reproduction hint for a failing execution.
 inline std::string describe(const model::Config& c, const harness::Execution& x) {
   return fmt::format("{} {} mutants=[{}]: {} at event {}: expected {}; actual {}; schedule {}",
-                     model::to_string(c.kernel), model::to_string(c.fs), fmt::join(c.mutants, ","),
+                     model::to_string(c.kernel), model::to_string(c.fs), fmt::join(harness::mutant_names(c.mutants), ","),
                      x.verdict.property, x.verdict.event, x.verdict.expected, x.verdict.actual,
                      sched::encode(x.schedule));
 }

@@ -38,11 +38,21 @@ void add_explore(CLI::App& app, std::unique_ptr<Command>& chosen);
 std::unique_ptr<Command> main_job();
 
 // Helpers shared by commands.
+// The names `--kernel` / `--fs` accept (for CLI::IsMember), "all" included.
+std::vector<std::string> kernel_choices();
+std::vector<std::string> fs_choices();
 std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names);
 std::vector<model::Fs> parse_filesystems(const std::vector<std::string>& names);
-void check_mutants(const std::vector<std::string>& ids);
-// Loads a corpus case and checks its mutant ids exist; errors name the file.
-harness::Case load_checked(const std::string& file);
+// Mutant names at the command line: the catalogue's names (for CLI::IsMember), and names to
+// the typed set (an unknown name is a UsageError).
+std::vector<std::string> mutant_choices();
+model::MutantSet parse_mutant_names(const std::vector<std::string>& names);
+// A mutant that cannot act on (k, fs) is refused: UsageError naming where it applies.
+void refuse_inapplicable(model::MutantSet s, model::Kernel k, model::Fs fs);
+// With mutants, `--kernel all` / `--fs all` (all_*) mean every variant where they act; an
+// explicitly chosen variant where one cannot act is refused.
+void narrow_to_mutants(model::MutantSet s, bool all_kernels, bool all_fs, std::vector<model::Kernel>& ks,
+                       std::vector<model::Fs>& fss);
 std::string slug(const std::string& s);
 std::string corpus_path(const std::string& dir, const harness::Finding& f);
 void write_findings(harness::CampaignResult& r, const std::string& dir);

@@ -7,6 +7,7 @@
 
 #include "harness/cli/cli.hpp"
 #include "harness/run/corpus.hpp"
+#include "harness/run/mutant_catalogue.hpp"
 #include "harness/run/shrink.hpp"
 
 namespace dc::cli {
@@ -31,10 +32,10 @@ struct Merge : Command {
         if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
       std::sort(files.begin(), files.end());
       for (const auto& p : files) {
-        harness::Case c = load_checked(p.string());
+        harness::Case c = harness::load_case(p.string());
         ++read;
         std::string key = fmt::format("{}|{}|{}|{}", model::to_string(c.config.kernel), model::to_string(c.config.fs),
-                                      fmt::join(c.config.mutants, ","), c.property);
+                                      fmt::join(harness::mutant_names(c.config.mutants), ","), c.property);
         auto it = best.find(key);
         if (it == best.end() || weight(c) < weight(it->second.first)) best[key] = {std::move(c), p.filename().string()};
       }
@@ -55,7 +56,7 @@ struct Refresh : Command {
   int run() override {
     int lost = 0;
     for (const auto& f : files) {
-      const harness::Case c = load_checked(f);
+      const harness::Case c = harness::load_case(f);
       if (auto r = harness::refresh(c, searches)) {
         const bool same = r->trace_hash == c.trace_hash && r->event == c.event && r->schedule == c.schedule;
         harness::save_case(*r, f);

@@ -1,6 +1,7 @@
 // `diocheck fuzz` and the main job (no command): a campaign, a findings table, corpus files.
-#include <charconv>
+#include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -12,18 +13,31 @@ namespace {
 
 struct Fuzz : Command {
   std::vector<std::string> kernels{"all"}, filesystems{"all"}, mutants;
-  std::string strategy = "portfolio", shard = "0/1", corpus_dir = "findings", report, junit, known_dir;
+  std::pair<std::uint32_t, std::uint32_t> shard{0, 1};  // K/N
+  std::string strategy = "portfolio", corpus_dir = "findings", report, junit, known_dir;
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
   int jobs = 1;
   bool json = false, quiet = false, stop_at_first = false;
 
   int run() override {
+    const harness::CampaignOptions o = options();
+    harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
+    if (!quiet && !json) fmt::print(stderr, "\n");
+    const std::size_t known = mark_known(r, known_dir);
+    write_findings(r, corpus_dir);
+    report_results(r, o, known);
+    return r.findings.size() == known ? kOk : kViolation;
+  }
+
+  // The campaign the options ask for; bad combinations are UsageErrors.
+  harness::CampaignOptions options() const {
     harness::CampaignOptions o;
     o.kernels = parse_kernels(kernels);
     o.filesystems = parse_filesystems(filesystems);
-    check_mutants(mutants);
-    o.mutants = mutants;
+    o.mutants = parse_mutant_names(mutants);
+    auto is_all = [](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), "all") != v.end(); };
+    narrow_to_mutants(o.mutants, is_all(kernels), is_all(filesystems), o.kernels, o.filesystems);
     o.strategy = strategy;
     o.seed = seed;
     o.executions = executions;
@@ -31,19 +45,13 @@ struct Fuzz : Command {
     if (executions == 0 && seconds <= 0) throw UsageError("give a budget: --time SECONDS or --executions N");
     if (jobs < 1 || jobs > 256) throw UsageError("--jobs must be 1..256");
     o.jobs = jobs;
-    const auto slash = shard.find('/');
-    auto num = [&](std::string_view s, std::uint32_t& out) {
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-      return !s.empty() && ec == std::errc() && p == s.data() + s.size();
-    };
-    if (slash == std::string::npos || !num(std::string_view(shard).substr(0, slash), o.shard) ||
-        !num(std::string_view(shard).substr(slash + 1), o.shards) || o.shards == 0 || o.shard >= o.shards)
-      throw UsageError(fmt::format("--shard '{}': expected K/N with 0 <= K < N", shard));
+    std::tie(o.shard, o.shards) = shard;
+    if (o.shard >= o.shards) throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", o.shard, o.shards));
     o.stop_at_first = stop_at_first;
-    harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
-    if (!quiet && !json) fmt::print(stderr, "\n");
-    const std::size_t known = mark_known(r, known_dir);
-    write_findings(r, corpus_dir);
+    return o;
+  }
+
+  void report_results(const harness::CampaignResult& r, const harness::CampaignOptions& o, std::size_t known) const {
     if (!report.empty()) {
       std::ofstream(report) << harness::render_report_html(r, "diocheck campaign");
     }
@@ -56,20 +64,26 @@ struct Fuzz : Command {
                    r.findings.size() - known);
       if (!report.empty()) fmt::print("report: {}\n", report);
     }
-    return r.findings.size() == known ? kOk : kViolation;
   }
 };
 
 void add_options(CLI::App* c, Fuzz& f) {
-  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, all")->delimiter(',');
-  c->add_option("--fs", f.filesystems, "Filesystems: ext4, xfs, all")->delimiter(',');
-  c->add_option("--mutant", f.mutants, "Switch on a catalogued mutant (repeatable; see `diocheck list`)")->delimiter(',');
+  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, all")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kernel_choices()));
+  c->add_option("--fs", f.filesystems, "Filesystems: ext4, xfs, all")->delimiter(',')->check(CLI::IsMember(fs_choices()));
+  c->add_option("--mutant", f.mutants,
+                "Switch on a catalogued mutant (repeatable; see `diocheck list`); with --kernel/--fs all, only "
+                "where it applies")
+      ->delimiter(',')
+      ->check(CLI::IsMember(mutant_choices()));
   c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio");
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
   c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler)");
-  c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space");
+  c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space")
+      ->delimiter('/');
   c->add_option("--corpus", f.corpus_dir, "Where new findings are written");
   c->add_option("--report", f.report, "Write an HTML report to this file");
   c->add_option("--known", f.known_dir, "Corpus folder of known findings: only new findings make the exit status 1");

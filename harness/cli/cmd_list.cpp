@@ -5,7 +5,7 @@
 
 #include "harness/cli/cli.hpp"
 #include "harness/run/strategy_factory.hpp"
-#include "impl/mutants.hpp"
+#include "harness/run/mutant_catalogue.hpp"
 #include "model/checker.hpp"
 
 namespace dc::cli {
@@ -19,11 +19,11 @@ struct List : Command {
     for (auto f : model::kAllFs) j["filesystems"].push_back(model::to_string(f));
     for (const auto& [id, doc] : model::properties()) j["properties"].push_back({{"id", id}, {"description", doc}});
     j["strategies"] = harness::strategy_names();
-    for (const auto& m : kern::mutant_catalogue()) {
+    for (const auto& m : harness::mutant_catalogue()) {
       std::vector<std::string> ks, fss;
       for (auto k : m.kernels) ks.push_back(model::to_string(k));
       for (auto f : m.filesystems) fss.push_back(model::to_string(f));
-      j["mutants"].push_back({{"id", m.slug}, {"title", m.title}, {"fix", m.fix}, {"kernels", ks},
+      j["mutants"].push_back({{"id", m.name}, {"title", m.title}, {"fix", m.fix}, {"kernels", ks},
                               {"filesystems", fss}, {"deviation", m.deviation}});
     }
     if (json) {
@@ -36,7 +36,7 @@ struct List : Command {
                fmt::join(harness::strategy_names(), ", "));
     for (const auto& [id, doc] : model::properties()) fmt::print("  {:<40} {}\n", id, doc);
     fmt::print("\nmutants:\n");
-    for (const auto& m : kern::mutant_catalogue()) fmt::print("  {:<36} {} (fix {})\n", m.slug, m.title, m.fix);
+    for (const auto& m : harness::mutant_catalogue()) fmt::print("  {:<36} {} (fix {})\n", m.name, m.title, m.fix);
     return kOk;
   }
 };

@@ -24,12 +24,12 @@ T median(std::vector<T> v) {
 
 struct Mutants : Command {
   harness::KillOptions o;
+  std::vector<std::string> mutants;  // names; each cell runs on its row's kernels and filesystems
   std::string corpus_dir;
   bool json = false;
   double shrink_seconds = 20;
   int run() override {
-    check_mutants(o.mutants);
-    if (o.seeds < 1 || o.budget < 1 || o.jobs < 1) throw UsageError("--seeds, --budget and --jobs must be positive");
+    o.mutants = parse_mutant_names(mutants);
     for (const auto& s : o.strategies)  // here, not in a worker thread
       if (s != "exhaustive") harness::make_strategy(s);
     auto cells = harness::run_kill_matrix(o, json ? std::function<void(const std::string&)>{}
@@ -75,17 +75,19 @@ struct Mutants : Command {
 void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
   auto cmd = std::make_shared<Mutants>();
   CLI::App* c = app.add_subcommand("mutants", "Kill matrix: can the checker find every catalogued real bug?");
-  c->add_option("--mutant", cmd->o.mutants, "Only these mutants (default: all)")->delimiter(',');
+  c->add_option("--mutant", cmd->mutants, "Only these mutants (default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(mutant_choices()));
   c->add_option("--strategy", cmd->o.strategies,
                 "Strategies to compare (default: random,pct,exhaustive; exhaustive = preemption-bounded DFS "
                 "of the same workloads)")
       ->delimiter(',');
-  c->add_option("--seeds", cmd->o.seeds, "Campaign seeds per cell (default 10)");
-  c->add_option("--jobs", cmd->o.jobs, "Seeds run in parallel (default 1)");
+  c->add_option("--seeds", cmd->o.seeds, "Campaign seeds per cell (default 10)")->check(CLI::PositiveNumber);
+  c->add_option("--jobs", cmd->o.jobs, "Seeds run in parallel (default 1)")->check(CLI::PositiveNumber);
   c->add_option("--per-workload", cmd->o.exhaustive.per_workload,
                 "exhaustive: executions per workload, all preemption bounds together (default 50)");
   c->add_option("--max-bound", cmd->o.exhaustive.max_bound, "exhaustive: largest preemption bound k (default 2)");
-  c->add_option("--budget", cmd->o.budget, "Executions per campaign (default 2000)");
+  c->add_option("--budget", cmd->o.budget, "Executions per campaign (default 2000)")->check(CLI::PositiveNumber);
   c->add_option("--corpus", cmd->corpus_dir, "Write a shrunk reproducer per cell here");
   c->add_option("--shrink-time", cmd->shrink_seconds, "Seconds to shrink each reproducer");
   c->add_flag("--json", cmd->json, "Machine-readable table on stdout");

@@ -18,7 +18,7 @@ struct Replay : Command {
     nlohmann::json out = nlohmann::json::array();
     int mismatches = 0;
     for (const auto& file : files) {
-      const harness::Case c = load_checked(file);
+      const harness::Case c = harness::load_case(file);
       const harness::Execution x = runner.replay(c.workload, c.config, c.schedule);
       std::string problem;
       if (x.divergence) problem = "schedule diverged at " + *x.divergence;

@@ -16,7 +16,7 @@ struct Show : Command {
   bool html = false, perfetto = false;
   int width = 160;
   int run() override {
-    const harness::Case c = load_checked(file);
+    const harness::Case c = harness::load_case(file);
     harness::Runner runner;
     const harness::Execution x = runner.replay(c.workload, c.config, c.schedule);
     harness::TraceView v{c.workload, c.config, x.trace, x.actor_names, x.actor_ctx, file,

@@ -11,7 +11,7 @@ struct Shrink : Command {
   std::string file, output;
   double seconds = 60;
   int run() override {
-    const harness::Case c = load_checked(file);
+    const harness::Case c = harness::load_case(file);
     harness::ShrinkStats st;
     harness::Case s = harness::shrink(c, {.searches_per_candidate = 300, .seconds = seconds}, &st);
     if (s.note.empty() || s.note == c.note) s.note = c.note;

@@ -11,9 +11,23 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.hpp"
-#include "impl/mutants.hpp"
+#include "harness/run/mutant_catalogue.hpp"
 
 namespace dc::cli {
+
+std::vector<std::string> kernel_choices() {
+  std::vector<std::string> out;
+  for (auto k : model::kAllKernels) out.emplace_back(model::to_string(k));
+  out.emplace_back("all");
+  return out;
+}
+
+std::vector<std::string> fs_choices() {
+  std::vector<std::string> out;
+  for (auto f : model::kAllFs) out.emplace_back(model::to_string(f));
+  out.emplace_back("all");
+  return out;
+}
 
 std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) {
   std::vector<model::Kernel> out;
@@ -38,18 +52,39 @@ std::vector<model::Fs> parse_filesystems(const std::vector<std::string>& names) 
   return out;
 }
 
-void check_mutants(const std::vector<std::string>& ids) {
-  for (const auto& id : ids)
-    if (!kern::find_mutant(id))
-      throw UsageError(fmt::format("unknown mutant '{}' (see `diocheck list`)", id));
+std::vector<std::string> mutant_choices() {
+  std::vector<std::string> out;
+  for (const auto& m : harness::mutant_catalogue()) out.emplace_back(m.name);
+  return out;
 }
 
-harness::Case load_checked(const std::string& file) {
-  harness::Case c = harness::load_case(file);
-  for (const auto& id : c.config.mutants)
-    if (!kern::find_mutant(id))
-      throw harness::CorpusError(fmt::format("{}: field 'mutants': unknown mutant '{}' (see `diocheck list`)", file, id));
-  return c;
+model::MutantSet parse_mutant_names(const std::vector<std::string>& names) {
+  try {
+    return harness::parse_mutants(names);
+  } catch (const harness::UnknownMutant& e) {
+    throw UsageError(e.what());
+  }
+}
+
+void refuse_inapplicable(model::MutantSet s, model::Kernel k, model::Fs fs) {
+  if (const std::string why = harness::refusal(s, k, fs); !why.empty()) throw UsageError(why);
+}
+
+void narrow_to_mutants(model::MutantSet s, bool all_kernels, bool all_fs, std::vector<model::Kernel>& ks,
+                       std::vector<model::Fs>& fss) {
+  if (s.empty()) return;
+  const auto ks0 = ks;
+  const auto fss0 = fss;
+  auto acts_on = [s](model::Kernel k, model::Fs f) { return harness::refusal(s, k, f).empty(); };
+  if (all_kernels)
+    std::erase_if(ks, [&](model::Kernel k) { return std::none_of(fss.begin(), fss.end(), [&](model::Fs f) { return acts_on(k, f); }); });
+  if (all_fs)
+    std::erase_if(fss, [&](model::Fs f) { return std::none_of(ks.begin(), ks.end(), [&](model::Kernel k) { return acts_on(k, f); }); });
+  if (ks.empty() || fss.empty())  // nowhere left: refuse with the first pair asked for
+    for (model::Kernel k : ks0)
+      for (model::Fs f : fss0) refuse_inapplicable(s, k, f);
+  for (model::Kernel k : ks)
+    for (model::Fs f : fss) refuse_inapplicable(s, k, f);
 }
 
 std::string slug(const std::string& s) {
@@ -79,8 +114,8 @@ void write_findings(harness::CampaignResult& r, const std::string& dir) {
 std::size_t mark_known(harness::CampaignResult& r, const std::string& dir) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) return 0;
   std::set<std::string> keys;
-  auto key = [](model::Kernel k, model::Fs f, const std::vector<std::string>& m, const std::string& p) {
-    return fmt::format("{}|{}|{}|{}", model::to_string(k), model::to_string(f), fmt::join(m, ","), p);
+  auto key = [](model::Kernel k, model::Fs f, model::MutantSet m, const std::string& p) {
+    return fmt::format("{}|{}|{}|{}", model::to_string(k), model::to_string(f), fmt::join(harness::mutant_names(m), ","), p);
   };
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().extension() == ".json") {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/run/mutant_catalogue.hpp"
+
 namespace dc::harness::render_detail {
 
 using model::EvKind;
@@ -147,12 +149,7 @@ std::string describe_faults(const model::Config& c) {
   return s;
 }
 
-std::string describe_mutants(const model::Config& c) {
-  if (c.mutants.empty()) return "none";
-  std::string s;
-  for (const auto& m : c.mutants) s += (s.empty() ? "" : ", ") + m;
-  return s;
-}
+std::string describe_mutants(const model::Config& c) { return harness::describe_mutants(c.mutants); }
 
 std::string describe_config(const model::Config& c) {
   return fmt::format("kernel {}  fs {}  wq_concurrency {}  dioread_nolock {}",

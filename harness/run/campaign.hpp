@@ -17,7 +17,7 @@ namespace dc::harness {
 struct CampaignOptions {
   std::vector<model::Kernel> kernels{model::kAllKernels, model::kAllKernels + 4};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
-  std::vector<std::string> mutants;
+  model::MutantSet mutants;
   std::string strategy = "portfolio";
   std::uint64_t seed = 1;
   std::uint64_t executions = 0;  // 0 = no limit (then `seconds` must be set)

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/run/mutant_catalogue.hpp"
+
 namespace dc::harness {
 namespace {
 
@@ -112,7 +114,7 @@ std::string to_json(const Case& c) {
       {"version", kVersion},
       {"kernel", model::to_string(c.config.kernel)},
       {"fs", model::to_string(c.config.fs)},
-      {"mutants", c.config.mutants},
+      {"mutants", mutant_names(c.config.mutants)},
       {"wq_concurrency", c.config.wq_concurrency},
       {"dioread_nolock", c.config.dioread_nolock},
       {"faults", faults},
@@ -155,10 +157,18 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     rd.fail("fs", "unknown filesystem (known: ext4, xfs)");
   const json& mutants = rd.at(j, "", "mutants");
   if (!mutants.is_array()) rd.fail("mutants", "expected an array of mutant ids");
+  std::vector<std::string> names;
   for (const json& m : mutants) {
     if (!m.is_string()) rd.fail("mutants", "expected an array of mutant ids");
-    c.config.mutants.push_back(m.get<std::string>());
+    names.push_back(m.get<std::string>());
   }
+  try {
+    c.config.mutants = parse_mutants(names);
+  } catch (const UnknownMutant& e) {
+    rd.fail("mutants", e.what());
+  }
+  if (const std::string why = refusal(c.config.mutants, c.config.kernel, c.config.fs); !why.empty())
+    rd.fail("mutants", why);
   c.config.wq_concurrency = static_cast<int>(rd.get<unsigned>(j, "", "wq_concurrency"));
   if (c.config.wq_concurrency < 1 || c.config.wq_concurrency > 16) rd.fail("wq_concurrency", "must be 1..16");
   c.config.dioread_nolock = rd.get<bool>(j, "", "dioread_nolock");

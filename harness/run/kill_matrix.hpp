@@ -8,11 +8,12 @@
 
 #include "harness/run/campaign.hpp"
 #include "harness/run/exhaustive_campaign.hpp"
+#include "harness/run/mutant_catalogue.hpp"
 
 namespace dc::harness {
 
 struct KillOptions {
-  std::vector<std::string> mutants;     // empty = the whole catalogue
+  model::MutantSet mutants;             // empty = the whole catalogue
   // `exhaustive`: bounded DFS of the same workloads (harness/run/exhaustive_campaign.hpp)
   std::vector<std::string> strategies{"random", "pct", "exhaustive"};
   int seeds = 10;
@@ -20,13 +21,11 @@ struct KillOptions {
   int jobs = 1;                         // seeds run in parallel
   ExhaustiveOptions exhaustive;         // the `exhaustive` strategy's per-workload cap and bound
   gen::GenOptions gen;
-  bool tuned = true;  // search each mutant with mutant_gen_options(slug) instead of `gen`
+  // Search each mutant with mutant_gen_options (the default menu tilted towards the
+  // catalogue row's minimal scenario; never a hand-written workload or schedule) instead
+  // of `gen`.
+  bool tuned = true;
 };
-
-// The generator settings the kill tests and the matrix use for one mutant: the default
-// menu tilted towards the catalogue entry's minimal scenario (more truncates, RWF_DSYNC,
-// bio errors, dioread_nolock, ...). Never a hand-written workload or schedule.
-gen::GenOptions mutant_gen_options(std::string_view slug);
 
 struct KillCell {
   std::string mutant, strategy;

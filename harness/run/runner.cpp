@@ -3,7 +3,6 @@
 #include "harness/sched/recorder.hpp"
 #include "harness/sched/replay.hpp"
 #include "impl/kernel/execution.hpp"
-#include "impl/kernel/workqueue.hpp"
 #include "impl/machine.hpp"
 
 namespace dc::harness {
@@ -30,8 +29,7 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
   Execution x;
   sched::Recorder rec(strategy);
   {
-    kern::ExecutionContext kctx(&x.trace, c.faults);
-    kern::set_workqueue_concurrency(c.wq_concurrency);
+    kern::Execution kctx(c, &x.trace);  // installed on this thread for the whole run
     {
       kern::Machine machine(w, c);
       sched_.begin(rec, seed);

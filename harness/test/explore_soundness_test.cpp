@@ -117,7 +117,7 @@ TEST(ExploreSoundness, DporFindsTheInodeUseAfterFree) {
   model::Workload w = file(7 * 4096);
   w.tasks = {{{op(OpKind::AioWrite, 13, 0, 4096)}}};
   auto c = config(model::Kernel::V3_12_fixed, model::Fs::Xfs);
-  c.mutants = {"inode-uaf-after-aio-complete"};
+  c.mutants = {model::Mutant::InodeUafAfterAioComplete};
   const Explored dpor = explore_all(w, c, kDpor);
   ASSERT_TRUE(dpor.exhausted);
   EXPECT_TRUE(std::any_of(dpor.outcomes.begin(), dpor.outcomes.end(),

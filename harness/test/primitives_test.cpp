@@ -66,7 +66,6 @@ TEST(Primitives, DestroyWorkqueueDrainsEveryQueuedItem) {
     int done = 0;
     Item items[3];
     kern::completion queued;
-    kern::set_workqueue_concurrency(1 + seed % 3);
     const RunResult r = run_program(s, random, seed, [&](sched::Scheduler& sc) {
       kern::init_completion(&queued);
       sc.spawn("owner", Ctx::Process, [&] {
@@ -83,7 +82,7 @@ TEST(Primitives, DestroyWorkqueueDrainsEveryQueuedItem) {
         kern::destroy_workqueue(wq);
         EXPECT_EQ(done, 3);  // the drain ran every item queued before it
       });
-    });
+    }, true, static_cast<int>(1 + seed % 3));
     EXPECT_TRUE(r.outcome.ok()) << r.outcome.detail;
     EXPECT_EQ(r.findings, 0u);
     EXPECT_EQ(done, 3);

@@ -18,12 +18,15 @@ struct RunResult {
 };
 
 // `setup` spawns the actors (it runs in the main context before any actor runs).
+// `wq_concurrency` caps the workers of the workqueues the program allocates.
 inline RunResult run_program(sched::Scheduler& s, sched::Strategy& strategy, std::uint64_t seed,
                              const std::function<void(sched::Scheduler&)>& setup,
-                             bool leaks = true) {
+                             bool leaks = true, int wq_concurrency = 1) {
   RunResult r;
   sched::Recorder rec(strategy);
-  kern::ExecutionContext kctx(&r.trace, {});
+  model::Config c;
+  c.wq_concurrency = wq_concurrency;
+  kern::Execution kctx(c, &r.trace);
   s.begin(rec, seed);
   setup(s);
   r.outcome = s.finish();

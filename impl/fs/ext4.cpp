@@ -8,8 +8,7 @@
 
 #include "impl/aio.hpp"
 #include "impl/direct_io.hpp"
-#include "impl/mutants.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::kern {
 namespace {

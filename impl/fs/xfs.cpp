@@ -1,6 +1,6 @@
 // XFS regular files, direct I/O write path and completion. Kernel function names throughout;
-// generic variant differences go through variant_has(Fix::...), the XFS-only 3.12-fixed
-// changes through xfs_has(XfsFix::...) below.
+// every variant difference, the XFS-only 3.12-fixed changes (Fix::Xfs...) included, goes
+// through variant_has(Fix::...).
 #include "impl/fs/xfs.hpp"
 
 #include <algorithm>
@@ -10,41 +10,10 @@
 
 #include "impl/aio.hpp"
 #include "impl/direct_io.hpp"
-#include "impl/mutants.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::kern {
 namespace {
-
-// XFS fixes that only the 3.12-fixed variant carries (there is no generic Fix:: for them).
-enum class XfsFix {
-  // ee70daaba82d "xfs: update i_size after unwritten conversion in dio completion": the
-  // conversion transaction also moves the in-core and on-disk size; end_io no longer raises
-  // i_size before an unwritten conversion.
-  SizeAfterConversion,
-  // 6dfa1b67e3b3 "xfs: handle DIO overwrite EOF update completion correctly": a mapping that
-  // ends past the on-disk size needs a transaction at completion, so it defers completion.
-  DeferOnDiskSizeUpdate,
-  // (same commit) the EOF test-and-set in completion is serialised (i_flags_lock); before
-  // it two completions could move i_size backwards.
-  LockedSizeUpdate,
-  // d531d91d6990 "xfs: always use unwritten extents for direct I/O writes": blocks a DIO
-  // write allocates past EOF are unwritten too (converted at completion). Before it they were
-  // normal extents: once another writer moved EOF past them, a read returned the stale
-  // on-disk contents while the allocating write was still in flight.
-  AlwaysUnwrittenDio,
-  // 2032a8a27b5c "xfs: serialize unaligned dio writes against all other dio writes": an
-  // unaligned AIO write is waited for (inode_dio_wait) before IOLOCK_EXCL goes, so an
-  // aligned write to the same block cannot be clobbered by its sub-block zeroing.
-  UnalignedDioWaitAfterSubmit,
-  // a5949d3faedf "xfs: force writes to delalloc regions to unwritten" (v5.8): writeback
-  // allocates a delalloc range as unwritten and converts it after the data write. Before it
-  // the extent was allocated written in its own transaction, which any later log force (an
-  // fsync or O_DSYNC write of another range) could make durable before the data: after a
-  // crash the block inside the on-disk size read its stale contents (xfstests generic/042).
-  DelallocUnwritten,
-};
-bool xfs_has(XfsFix) { return variant_kernel() == model::Kernel::V3_12_fixed; }
 
 constexpr const char* kIoendCache = "ioend";
 constexpr const char* kInodeCache = "xfs_inode";
@@ -152,7 +121,7 @@ int xfs_iomap_write_direct(xfs_inode* ip, loff_t offset, loff_t count, xfs_bmbt_
   const auto maxn = std::max<std::uint64_t>(1, static_cast<std::uint64_t>((offset % bs + count + bs - 1) / bs));
   xfs_trans_alloc(ip);  // xfs_trans_reserve: may sleep
   xfs_ilock(ip, XFS_ILOCK_EXCL);
-  const bool prealloc = offset < i_size_read(in) || xfs_has(XfsFix::AlwaysUnwrittenDio);
+  const bool prealloc = offset < i_size_read(in) || variant_has(Fix::XfsAlwaysUnwrittenDio);
   xfs_bmbt_irec map = xfs_bmapi_read(in, lblk, maxn);
   if (map.br_state == ExtentState::Hole) {
     const std::uint64_t pblk = bdev_alloc_blocks(in->i_sb->s_bdev, map.br_blockcount);
@@ -202,7 +171,7 @@ int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count, bool u
       // in-core size) on every variant; ee70daaba82d also moves the in-core i_size here.
       loff_t isize = static_cast<loff_t>(lblk + map.br_blockcount) * bs;
       if (isize > offset + count) isize = offset + count;
-      if (update_isize && xfs_has(XfsFix::SizeAfterConversion) && isize > i_size_read(in)) i_size_write(in, isize);
+      if (update_isize && variant_has(Fix::XfsSizeAfterConversion) && isize > i_size_read(in)) i_size_write(in, isize);
       if (const loff_t nsize = xfs_new_eof(ip, isize)) set_di_size(ip, nsize);
       xfs_trans_commit(ip);
       xfs_iunlock(ip, XFS_ILOCK_EXCL);
@@ -253,7 +222,7 @@ int __xfs_get_blocks(inode* in, std::uint64_t iblock, buffer_head* bh, int creat
   // 6dfa1b67e3b3: a mapping past the on-disk EOF needs a size transaction at completion.
   // Mutant dsync-defer-predicate (XFS sibling): the "needs a transaction at completion"
   // property is not fed into the defer decision.
-  if (create && direct && !unwritten && xfs_has(XfsFix::DeferOnDiskSizeUpdate) &&
+  if (create && direct && !unwritten && variant_has(Fix::XfsDeferOnDiskSizeUpdate) &&
       !mutant_on(Mutant::DsyncDeferPredicate) &&
       offset + static_cast<loff_t>(imap.br_blockcount) * bs > di_size(ip))
     set_buffer_defer_completion(bh);
@@ -389,8 +358,8 @@ void xfs_end_io_direct_write(kiocb* iocb, loff_t offset, ssize_t size, void* pri
 
   // Generic DIO raises i_size only after end_io, so raise it first here (the on-disk update
   // below must not go past it). ee70daaba82d leaves it to the conversion transaction.
-  if (size > 0 && !(converts && xfs_has(XfsFix::SizeAfterConversion))) {
-    if (xfs_has(XfsFix::LockedSizeUpdate)) {
+  if (size > 0 && !(converts && variant_has(Fix::XfsSizeAfterConversion))) {
+    if (variant_has(Fix::XfsLockedSizeUpdate)) {
       spin_lock(&ip->i_flags_lock);
       if (offset + size > i_size_read(in)) i_size_write(in, offset + size);
       spin_unlock(&ip->i_flags_lock);
@@ -539,7 +508,7 @@ ssize_t xfs_file_dio_aio_write(kiocb* iocb, const user_buf& buf, loff_t pos) {
     }
     ret = generic_file_direct_write(iocb, buf, pos, &iocb->ki_pos);
     // The queued unaligned AIO stays the only DIO in flight (the iocb may be gone).
-    if (unaligned_io && ret == -EIOCBQUEUED && xfs_has(XfsFix::UnalignedDioWaitAfterSubmit))
+    if (unaligned_io && ret == -EIOCBQUEUED && variant_has(Fix::XfsUnalignedDioWaitAfterSubmit))
       inode_dio_wait(in);
   }
   xfs_rw_iunlock(ip, iolock);
@@ -778,7 +747,7 @@ class Xfs final : public FsType {
     extent& e = meta_of(in).at(lblk);
     if (e.state == ExtentState::Hole) {
       e.pblk = bdev_alloc_blocks(in->i_sb->s_bdev, 1);
-      set_extent(in, lblk, 1, xfs_has(XfsFix::DelallocUnwritten) ? ExtentState::Unwritten : ExtentState::Written);
+      set_extent(in, lblk, 1, variant_has(Fix::XfsDelallocUnwritten) ? ExtentState::Unwritten : ExtentState::Written);
     }
     *pblk = meta_of(in).get(lblk).pblk;
     if (meta_of(in).get(lblk).state == ExtentState::Unwritten) ip->i_wb_unwritten.insert(lblk);  // io_type

@@ -4,8 +4,6 @@
 
 namespace dc::kern {
 
-thread_local FaultInjector* FaultInjector::tl_current_ = nullptr;
-
 // With a plan, which allocation (bio completion) is "the n-th" depends on the order of the
 // steps that count: each count is an access of the injector for the dependence analysis.
 bool FaultInjector::fail_alloc(const char* cache) {

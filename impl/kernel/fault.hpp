@@ -24,15 +24,14 @@ class FaultInjector {
   void pause(bool paused) { paused_ = paused; }
   bool fail_bio();  // called once per bio completion, in completion order
 
-  static FaultInjector* current() { return tl_current_; }
-  static void install(FaultInjector* f) { tl_current_ = f; }
+  // The installed execution's injector (impl/kernel/execution.hpp); null outside one.
+  static FaultInjector* current();
 
  private:
   std::vector<Fault> plan_;
   std::vector<std::pair<std::string, std::uint32_t>> counts_;
   std::uint32_t bios_ = 0;
   bool paused_ = false;
-  static thread_local FaultInjector* tl_current_;
 };
 
 }  // namespace dc::kern

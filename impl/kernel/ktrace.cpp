@@ -2,8 +2,6 @@
 
 namespace dc::kern {
 
-thread_local Tracer* Tracer::tl_current_ = nullptr;
-
 namespace {
 bool is_finding(model::EvKind k) {
   using K = model::EvKind;

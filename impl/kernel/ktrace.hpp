@@ -30,15 +30,14 @@ class Tracer {
                    std::string note = {});
   std::size_t findings() const { return findings_; }
 
-  static Tracer* current() { return tl_current_; }
-  static void install(Tracer* t) { tl_current_ = t; }
+  // The installed execution's tracer (impl/kernel/execution.hpp); null outside one.
+  static Tracer* current();
 
  private:
   model::Trace* trace_;
   model::ObjId next_id_ = 0;
   std::vector<std::uint32_t> op_of_;
   std::size_t findings_ = 0;
-  static thread_local Tracer* tl_current_;
 };
 
 inline model::ObjId kobj_id() { return Tracer::current() ? Tracer::current()->new_id() : 0; }

@@ -4,7 +4,6 @@
 
 namespace dc::kern {
 
-thread_local Slab* Slab::tl_current_ = nullptr;
 
 Slab::Record* Slab::find(const void* p) {
   for (auto it = records_.rbegin(); it != records_.rend(); ++it)

@@ -41,14 +41,13 @@ class Slab {
   void end_execution(bool report_leaks);
   std::size_t live_count() const;
 
-  static Slab* current() { return tl_current_; }
-  static void install(Slab* s) { tl_current_ = s; }
+  // The installed execution's slab (impl/kernel/execution.hpp); null outside one.
+  static Slab* current();
 
  private:
   Record* find(const void* p);
   const Record* find(const void* p) const;
   std::vector<Record> records_;
-  static thread_local Slab* tl_current_;
 };
 
 template <class T, class... Args>

@@ -4,12 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "impl/kernel/slab.hpp"
+#include "impl/kernel/execution.hpp"
 
 namespace dc::kern {
 namespace {
-
-thread_local int tl_concurrency = 1;
 
 // The queue's own state (worklist, running, draining, dying, workers_alive) is one object for
 // the dependence analysis: `wq`. Steps whose point is on a wait queue record it with kaccess.
@@ -51,9 +49,6 @@ void worker_thread(workqueue_struct* wq) {
 
 }  // namespace
 
-void set_workqueue_concurrency(int n) { tl_concurrency = n < 1 ? 1 : n; }
-int workqueue_concurrency() { return tl_concurrency; }
-
 workqueue_struct* alloc_workqueue(const std::string& name, unsigned flags, int max_active) {
   might_sleep("alloc_workqueue");
   auto* wq = kzalloc<workqueue_struct>("workqueue", GFP_KERNEL);
@@ -63,7 +58,8 @@ workqueue_struct* alloc_workqueue(const std::string& name, unsigned flags, int m
   wq->id = kobj_of(wq);
   init_waitqueue_head(&wq->more_work);
   init_waitqueue_head(&wq->idle);
-  wq->workers = max_active <= 0 ? tl_concurrency : std::min(max_active, tl_concurrency);
+  const int cap = Execution::current().wq_concurrency();
+  wq->workers = max_active <= 0 ? cap : std::min(max_active, cap);
   ktrace(model::EvKind::WqAlloc, wq->id, wq->workers);
   for (int i = 0; i < wq->workers; ++i) {
     ++wq->workers_alive;

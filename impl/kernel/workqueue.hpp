@@ -1,6 +1,6 @@
 // Workqueues: alloc_workqueue / queue_work / flush_workqueue / destroy_workqueue.
 // Each queue runs its items on N worker actors (process context). N is max_active, capped
-// by the execution's configured concurrency (max_active 0 = "default" = that cap). An idle
+// by the execution's configured concurrency (Execution::wq_concurrency) (max_active 0 = "default" = that cap). An idle
 // worker takes *any* pending item (a recorded nondeterministic choice), so nothing relies on
 // FIFO order between items. destroy_workqueue drains first: it waits for queued and running
 // items, then retires the workers and frees the queue.
@@ -44,10 +44,6 @@ struct workqueue_struct {
   wait_queue_head_t idle;       // flush / drain / destroy sleep here
   model::ObjId id = 0;
 };
-
-// The concurrency cap for queues created in this execution (set by the runner).
-void set_workqueue_concurrency(int n);
-int workqueue_concurrency();
 
 workqueue_struct* alloc_workqueue(const std::string& name, unsigned flags, int max_active);
 bool queue_work(workqueue_struct* wq, work_struct* work);

@@ -71,7 +71,7 @@ inline RunOut run(const model::Workload& w, const model::Config& c, sched::Strat
                   std::uint64_t seed = 1) {
   sched::Scheduler& s = the_scheduler();
   RunOut r;
-  kern::ExecutionContext kctx(&r.trace, c.faults);
+  kern::Execution kctx(c, &r.trace);
   {
     kern::Machine m(w, c);
     s.begin(strategy, seed);

@@ -20,7 +20,7 @@
 #include "impl/aio.hpp"
 #include "impl/test/engine_fixture.hpp"
 #include "impl/machine.hpp"
-#include "impl/variant.hpp"
+#include "impl/kernel/execution.hpp"
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 #include "model/checker.hpp"
@@ -385,15 +385,9 @@ TEST(WorkqueueRace, TwoSubmittersExactlyOneQueueSurvives) {
     for (const bool first_wins : {true, false}) {
       sched::Scheduler& s = the_scheduler();
       model::Trace trace;
-      kern::Tracer tracer(&trace);
-      kern::Slab slab;
-      kern::FaultInjector faults;
-      kern::Tracer::install(&tracer);
-      kern::Slab::install(&slab);
-      kern::FaultInjector::install(&faults);
-      const model::Config c = cfg(k);
-      kern::variant_install(&c);
-      kern::set_workqueue_concurrency(1);
+      model::Config c = cfg(k);
+      c.wq_concurrency = 1;
+      kern::Execution exec(c, &trace);
       kern::super_block sb;
       kern::workqueue_struct* seen[2] = {nullptr, nullptr};
       int finished = 0;
@@ -427,13 +421,9 @@ TEST(WorkqueueRace, TwoSubmittersExactlyOneQueueSurvives) {
           }
         });
       const sched::Outcome out = s.finish();
-      slab.end_execution(out.ok());
-      kern::variant_install(nullptr);
-      kern::Tracer::install(nullptr);
-      kern::Slab::install(nullptr);
-      kern::FaultInjector::install(nullptr);
+      exec.end(out.ok());
       ASSERT_TRUE(out.ok()) << out.detail;
-      EXPECT_EQ(tracer.findings(), 0u);
+      EXPECT_EQ(exec.tracer().findings(), 0u);
       std::vector<model::ObjId> allocs, publishes, destroys;
       for (const auto& e : trace.events) {
         if (e.kind == EvKind::WqAlloc) allocs.push_back(e.obj);
@@ -605,12 +595,7 @@ TEST(Crash, DsyncAioIsDurableOnlyWith02afc27) {
 TEST(Aio, SecondCompletionIsAUseAfterFreeAndVisible) {
   sched::Scheduler& s = the_scheduler();
   model::Trace trace;
-  kern::Tracer tracer(&trace);
-  kern::Slab slab;
-  kern::Tracer::install(&tracer);
-  kern::Slab::install(&slab);
-  const model::Config c = cfg(Kernel::V3_12);
-  kern::variant_install(&c);
+  kern::Execution exec(cfg(Kernel::V3_12), &trace);
   kern::kioctx ctx;
   kern::file f;
   f.f_count = 3;  // the test keeps references: no final fput
@@ -631,10 +616,7 @@ TEST(Aio, SecondCompletionIsAUseAfterFreeAndVisible) {
     kern::aio_complete(req, 4096, 0);
   });
   const sched::Outcome out = s.finish();
-  slab.end_execution(false);
-  kern::variant_install(nullptr);
-  kern::Tracer::install(nullptr);
-  kern::Slab::install(nullptr);
+  exec.end(false);
   ASSERT_TRUE(out.ok()) << out.detail;
   std::size_t completes = 0, uaf = 0, dfree = 0;
   for (const auto& e : trace.events) {

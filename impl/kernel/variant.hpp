@@ -1,7 +1,10 @@
-// Kernel variants of the port, selected at run time from model::Config::kernel.
-// Every version-dependent branch of impl/ asks variant_has(Fix::...) -- grep for it to see
-// every difference between 3.11, 7b7a8665, 3.12 and 3.12-fixed (see impl/README.md).
+// Kernel variants of the port, selected at run time from model::Config::{kernel, fs}.
+// Every version-dependent branch of impl/ asks variant_has(Fix::...) (impl/kernel/
+// execution.hpp) -- grep for it to see every difference between 3.11, 7b7a8665, 3.12 and
+// 3.12-fixed, ext4 and XFS (see impl/README.md). The fix set is computed once per execution.
 #pragma once
+#include <cstdint>
+
 #include "model/config.hpp"
 
 namespace dc::kern {
@@ -49,12 +52,49 @@ enum class Fix {
   // i_disksize. Before it, a delalloc buffered write that had raised i_size but not
   // i_disksize left an O_(D)SYNC direct write below i_size durable with a short on-disk size.
   Ext4DioUpdatesDisksize,
+
+  // XFS only (3.12-fixed on XFS).
+  // ee70daaba82d "xfs: update i_size after unwritten conversion in dio completion": the
+  // conversion transaction also moves the in-core and on-disk size; end_io no longer raises
+  // i_size before an unwritten conversion.
+  XfsSizeAfterConversion,
+  // 6dfa1b67e3b3 "xfs: handle DIO overwrite EOF update completion correctly": a mapping that
+  // ends past the on-disk size needs a transaction at completion, so it defers completion.
+  XfsDeferOnDiskSizeUpdate,
+  // (same commit) the EOF test-and-set in completion is serialised (i_flags_lock); before
+  // it two completions could move i_size backwards.
+  XfsLockedSizeUpdate,
+  // d531d91d6990 "xfs: always use unwritten extents for direct I/O writes": blocks a DIO
+  // write allocates past EOF are unwritten too (converted at completion). Before it they were
+  // normal extents: once another writer moved EOF past them, a read returned the stale
+  // on-disk contents while the allocating write was still in flight.
+  XfsAlwaysUnwrittenDio,
+  // 2032a8a27b5c "xfs: serialize unaligned dio writes against all other dio writes": an
+  // unaligned AIO write is waited for (inode_dio_wait) before IOLOCK_EXCL goes, so an
+  // aligned write to the same block cannot be clobbered by its sub-block zeroing.
+  XfsUnalignedDioWaitAfterSubmit,
+  // a5949d3faedf "xfs: force writes to delalloc regions to unwritten" (v5.8): writeback
+  // allocates a delalloc range as unwritten and converts it after the data write. Before it
+  // the extent was allocated written in its own transaction, which any later log force (an
+  // fsync or O_DSYNC write of another range) could make durable before the data: after a
+  // crash the block inside the on-disk size read its stale contents (xfstests generic/042).
+  XfsDelallocUnwritten,
+  Count_
 };
 
-// The configuration of the execution running on this thread (installed by Machine).
-void variant_install(const model::Config* c);
-const model::Config& variant_config();
-model::Kernel variant_kernel();
-bool variant_has(Fix f);
+// The fixes one (kernel, filesystem) pair carries.
+class Variant {
+ public:
+  Variant(model::Kernel k, model::Fs fs);
+  bool has(Fix f) const { return (fixes_ >> static_cast<unsigned>(f)) & 1u; }
+  model::Kernel kernel() const { return kernel_; }
+  model::Fs fs() const { return fs_; }
+
+ private:
+  model::Kernel kernel_;
+  model::Fs fs_;
+  std::uint32_t fixes_ = 0;
+};
+static_assert(static_cast<unsigned>(Fix::Count_) <= 32);
 
 }  // namespace dc::kern

@@ -1,0 +1,44 @@
+#include "impl/kernel/variant.hpp"
+
+namespace dc::kern {
+namespace {
+
+// Does the variant (kernel, fs) carry fix f? The one switch of every version difference.
+bool carries(model::Kernel k, model::Fs fs, Fix f) {
+  using K = model::Kernel;
+  switch (f) {
+    case Fix::GenericDeferredCompletion:
+    case Fix::AioKiocbFreeInComplete:
+      return k != K::V3_11;
+    case Fix::DsyncAio:
+    case Fix::SbInitWqCmpxchgReturn:
+      return k == K::V3_12 || k == K::V3_12_fixed;
+    case Fix::Ext4IoEndViaBPrivate:
+    case Fix::Ext4NoIoEndForOverwrite:
+    case Fix::InvalidateAfterDioComplete:
+    case Fix::NoConvertOnIoError:
+    case Fix::Ext4UnalignedDioWait:
+    case Fix::Ext4UnwrittenForEofStraddlingDio:
+    case Fix::Ext4DioUpdatesDisksize:
+      return k == K::V3_12_fixed;
+    case Fix::XfsSizeAfterConversion:
+    case Fix::XfsDeferOnDiskSizeUpdate:
+    case Fix::XfsLockedSizeUpdate:
+    case Fix::XfsAlwaysUnwrittenDio:
+    case Fix::XfsUnalignedDioWaitAfterSubmit:
+    case Fix::XfsDelallocUnwritten:
+      return k == K::V3_12_fixed && fs == model::Fs::Xfs;
+    case Fix::Count_:
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
+Variant::Variant(model::Kernel k, model::Fs fs) : kernel_(k), fs_(fs) {
+  for (unsigned i = 0; i < static_cast<unsigned>(Fix::Count_); ++i)
+    if (carries(k, fs, static_cast<Fix>(i))) fixes_ |= 1u << i;
+}
+
+}  // namespace dc::kern
