@@ -39,12 +39,12 @@ void inode_dio_wait(inode* in) {
 
 // Plain loads and stores, as in the kernel: no scheduling point, but recorded accesses.
 loff_t i_size_read(const inode* in) {
-  kaccess(&in->i_size, Access::Read);
+  unlocked_access(&in->i_size, Access::Read);
   return in->i_size;
 }
 
 void i_size_write(inode* in, loff_t size) {
-  kaccess(&in->i_size, Access::Write);
+  unlocked_access(&in->i_size, Access::Write);
   ktrace(model::EvKind::SizeUpdate, in->id, in->i_size, size);
   in->i_size = size;
 }
@@ -218,7 +218,10 @@ ssize_t generic_file_buffered_read(inode* in, std::uint32_t* dst, loff_t pos, lo
   for (loff_t s = first; s < pos + len; s += ss) {
     const auto lblk = static_cast<std::uint64_t>(s / bs);
     sched_point(&in->i_mapping, Access::Read);
-    const page& pg = read_cache_page(in, lblk);
+    // A copy, as the kernel holds a page reference: an invalidation or truncate between here
+    // and the copy-out (i_size_read below is a scheduling point) drops the page from the
+    // mapping, not from under this reader.
+    const page pg = read_cache_page(in, lblk);
     if (s == first || s % bs == 0) isize = i_size_read(in);  // once per page, as the kernel
     if (s >= isize) break;
     dst[(s - first) / ss] = pg.sect[static_cast<std::size_t>((s - static_cast<loff_t>(lblk) * bs) / ss)];

@@ -84,7 +84,7 @@ struct address_space {
   // page is clean, so truncate cannot drop the page (and free the block) in between.
   std::set<std::uint64_t> locked;
   std::size_t nrpages() const {
-    kaccess(this, Access::Read);  // a plain load (bio completion, direct write)
+    unlocked_access(this, Access::Read);  // a plain load (bio completion, direct write)
     return pages.size();
   }
 };

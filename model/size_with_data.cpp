@@ -17,7 +17,11 @@
 // the initial size; a truncate (up: zeros; concurrent with the read: zeroing races the copy);
 // fallocate without KEEP_SIZE; a write that extends past s without covering it (a hole); a
 // write that failed or was short (no data promise); a buffered write sharing s's block (its
-// read-modify-write may store the block as it filled it, docs/model.md).
+// read-modify-write may store the block as it filled it, docs/model.md); a direct write
+// covering s racing a *buffered* read (do_generic_file_read reads the page in, zero-filled
+// past the i_size of that moment, and only then checks i_size: Linux keeps buffered reads
+// and direct writes coherent only across completed operations). A direct read has no page:
+// it is judged.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -89,6 +93,11 @@ class SizeWithData {
         if (!op.keep_size && op.len > 0 && op.offset + op.len > byte) return nullptr;
       } else if (is_write(op.kind)) {
         if (op.kind == OpKind::BufWrite && same_block(op, s)) return nullptr;
+        // No coherence between a buffered read and a direct write: the reader may hold a page
+        // it read in as zeros past the old EOF before the write, and the write's page cache
+        // invalidation does not take it away; the reader then checks the new i_size.
+        if (!r.is_direct() && o.is_direct() && covers(op, s) && (o.reported() == kNever || o.reported() > r.begin))
+          return nullptr;
         if (op.len == 0 || op.offset + op.len <= byte) continue;
         if (!covers(op, s) || failed(o)) return nullptr;
         writer = &o;

@@ -90,13 +90,13 @@ model::Workload scenario(const std::string& name) {
     w.tasks.push_back({{op(K::BufWrite, 4096, 4096), op(K::Fsync, 0, 0)}});
   } else if (name == "S6") {
     // Size with data (issue 14): an extending AIO write into a preallocated block past EOF
-    // and a buffered read of the whole range. XFS before ee70daaba82d raises i_size before
+    // and a direct read of the whole range. XFS before ee70daaba82d raises i_size before
     // the conversion: the read sees the new size and zeros (read-size-with-data).
     w.initial_size = 4096;
     w.written = {{0, 4096}};
     w.preallocated = {{4096, 4096}};
     w.tasks.push_back({{op(K::AioWrite, 4096, 4096), op(K::GetEvents, 0, 0)}});
-    w.tasks.push_back({{op(K::BufRead, 0, 2 * 4096)}});
+    w.tasks.push_back({{op(K::PRead, 0, 2 * 4096)}});
   } else {
     throw std::invalid_argument("unknown scenario '" + name + "' (known: S1, S2, S3, S4, S5, S6)");
   }

@@ -437,7 +437,7 @@ void ext4_truncate_failed_write(inode* in) {
 ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, loff_t offset) {
   bool orphan = false;
   journal_t* j = in->i_sb->s_journal;
-  if (rw == WRITE && offset + buf.len > in->i_size) {
+  if (rw == WRITE && offset + buf.len > i_size_read(in)) {
     jbd2_journal_start(j);  // ext4_orphan_add
     orphan = true;
     jbd2_journal_stop(j);
@@ -465,7 +465,7 @@ ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, 
     jbd2_journal_start(j);
     if (ret > 0) {
       const loff_t end = offset + ret;
-      if (end > in->i_size) {
+      if (end > i_size_read(in)) {
         ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, end);
         meta_of(in).disksize = end;
         i_size_write(in, end);
@@ -486,6 +486,13 @@ bool ext4_dio_write_allocates_written(inode* in, const user_buf& buf, loff_t off
   return offset / bs * bs >= size;  // every block wholly past EOF: nobody can read it yet
 }
 
+// EXT4_I(inode)->i_disksize tested without i_data_sem (the extending-DIO test): writeback of
+// another task may be moving it under its handle.
+loff_t ext4_disksize_read(inode* in) {
+  unlocked_access(&meta_of(in).disksize, Access::Read);
+  return meta_of(in).disksize;
+}
+
 // ext4_update_i_disksize: only ever grows the on-disk size.
 void ext4_update_i_disksize(inode* in, loff_t size) {
   if (size <= meta_of(in).disksize) return;
@@ -501,10 +508,10 @@ struct ext4_extending_dio {
   bool extending;
   ext4_extending_dio(inode* i, loff_t end)
       : in(i),
-        extending(end > i->i_size || (variant_has(Fix::Ext4DioUpdatesDisksize) && end > meta_of(i).disksize)) {
+        extending(end > i_size_read(i) || (variant_has(Fix::Ext4DioUpdatesDisksize) && end > ext4_disksize_read(i))) {
     if (!extending) return;
     jbd2_journal_start(in->i_sb->s_journal);  // ext4_orphan_add
-    if (variant_has(Fix::Ext4DioUpdatesDisksize)) ext4_update_i_disksize(in, in->i_size);
+    if (variant_has(Fix::Ext4DioUpdatesDisksize)) ext4_update_i_disksize(in, i_size_read(in));
     jbd2_journal_stop(in->i_sb->s_journal);
   }
   ssize_t finish(loff_t offset, ssize_t ret) {
@@ -513,7 +520,7 @@ struct ext4_extending_dio {
     jbd2_journal_start(j);
     if (ret > 0) {
       ext4_update_i_disksize(in, offset + ret);
-      if (offset + ret > in->i_size) i_size_write(in, offset + ret);
+      if (offset + ret > i_size_read(in)) i_size_write(in, offset + ret);
     }
     jbd2_journal_stop(j);  // ext4_orphan_del
     if (ret < 0) ext4_truncate_failed_write(in);

@@ -34,7 +34,12 @@ xfs_inode* XFS_I(inode* in) {
   return static_cast<xfs_inode*>(in->i_private);
 }
 inode* VFS_I(xfs_inode* ip) { return ip->vfs; }
-loff_t di_size(xfs_inode* ip) { return meta_of(VFS_I(ip)).disksize; }
+// ip->i_d.di_size: read without the ILOCK in places (xfs_ioend_is_append, the defer test of
+// __xfs_get_blocks, xfs_setattr_size's flush range), so every load is a scheduling point.
+loff_t di_size(xfs_inode* ip) {
+  unlocked_access(&meta_of(VFS_I(ip)).disksize, Access::Read);
+  return meta_of(VFS_I(ip)).disksize;
+}
 loff_t blocksize(const inode* in) { return in->i_sb->s_blocksize; }
 bool XFS_FORCED_SHUTDOWN(const xfs_mount* mp) { return mp->m_shutdown; }
 
@@ -145,6 +150,7 @@ loff_t xfs_new_eof(xfs_inode* ip, loff_t new_size) {
 
 void set_di_size(xfs_inode* ip, loff_t size) {
   inode* in = VFS_I(ip);
+  kaccess(&meta_of(in).disksize, Access::Write);  // under the ILOCK (its point came before)
   ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, size);
   meta_of(in).disksize = size;
 }

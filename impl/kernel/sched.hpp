@@ -29,6 +29,18 @@ inline void sched_point(const void* obj, Access a = Access::Write) { scheduler()
 // field the engine reads or writes between two points that the point does not announce.
 inline void kaccess(const void* obj, Access a) { sched::Scheduler::note_access(obj, a); }
 
+// A plain load or store of shared inode, superblock or mapping state that the kernel does
+// without a lock (i_size, nrpages, XFS di_size, ext4 i_disksize tests): a scheduling point
+// before it, so every strategy (not only DPOR) can put another actor's step right there; a
+// recorded access when the machine is still booting outside any actor. impl/README.md lists
+// the sites.
+inline void unlocked_access(const void* obj, Access a) {
+  if (current_actor() == sched::kNoActor)
+    kaccess(obj, a);
+  else
+    sched_point(obj, a);
+}
+
 // Every primitive that may sleep calls this first. In interrupt context it is a finding
 // ("BUG: sleeping function called from invalid context"), reported and then carried on
 // from, as the kernel does.
