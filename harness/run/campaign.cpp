@@ -59,12 +59,15 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
   auto worker = [&] {
     Runner runner;
     std::unique_ptr<sched::Strategy> strategy = make_strategy(o.strategy);
+    PhaseTimes mine;  // generate and record here; run / check / record in the runner
     for (;;) {
-      if (stop.load()) return;
+      if (stop.load()) break;
       const std::uint64_t n = next.fetch_add(1);
-      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) return;
+      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) break;
       const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
+      PhaseClock clock;
       const ExecutionPlan p = plan_execution(o, i);
+      clock.lap(mine.generate);
       Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
       if (o.only_mutant_caused && x.verdict.failed() &&
           fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
@@ -79,11 +82,15 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
         if (it == found.end() || it->second.execution > i) {
           found[key] = Finding{p.kernel, p.fs, x.verdict.property, i, before, elapsed(),
                                case_of(p.workload, p.config, o.strategy, x), {}};
+          clock.lap(mine.record);
         }
         if (o.stop_at_first) stop = true;
       }
       if (progress && done % 64 == 0) progress({done.load(), found.size(), elapsed(), o.seconds});
     }
+    mine += runner.phases();
+    std::lock_guard<std::mutex> lock(mu);
+    result.phases += mine;
   };
   std::vector<std::thread> threads;
   for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);

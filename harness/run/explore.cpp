@@ -41,6 +41,7 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   r.error = dfs.error();
   r.seconds = elapsed();
   r.estimate = dfs.estimate();
+  r.phases = runner.phases();
   if (!r.exhausted && r.error.empty()) r.frontier = dfs.save();
   return r;
 }

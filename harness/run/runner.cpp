@@ -27,6 +27,7 @@ Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>&
 
 Execution Runner::run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
                       std::uint64_t seed) {
+  PhaseClock clock;
   Execution x;
   sched::Recorder rec(strategy);
   {
@@ -41,6 +42,7 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
     // Leaks are only meaningful when the machine shut down cleanly.
     kctx.end(x.outcome.kind == sched::Outcome::Kind::Ok);
   }
+  clock.lap(phases_.run);
   for (std::size_t i = 0; i < sched_.actor_count(); ++i) {
     x.actor_names.push_back(sched_.name(static_cast<sched::ActorId>(i)));
     x.actor_ctx.push_back(sched_.ctx_of(static_cast<sched::ActorId>(i)));
@@ -58,8 +60,12 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
   x.schedule = rec.schedule();
   x.stats = sched_.stats();
   x.trace_hash = model::trace_hash(x.trace);
+  clock.lap(phases_.record);
   x.violations = model::check(w, c, x.trace);
   x.verdict = verdict_of(x.outcome, x.violations, x.trace.events.size());
+  clock.lap(phases_.check);
+  ++phases_.executions;
+  phases_.points += x.stats.points;
   return x;
 }
 

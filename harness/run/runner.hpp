@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/phases.hpp"
 #include "harness/sched/schedule.hpp"
 #include "harness/sched/scheduler.hpp"
 #include "model/checker.hpp"
@@ -46,9 +47,12 @@ class Runner {
                 std::uint64_t seed);
   // Replays a recorded schedule; Execution::divergence says where the run left it.
   Execution replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s);
+  // Cumulative run / check / record time and points of every execution run so far.
+  PhaseTimes& phases() { return phases_; }
 
  private:
   sched::Scheduler sched_;
+  PhaseTimes phases_;
 };
 
 Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>& v,
