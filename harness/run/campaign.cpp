@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "harness/gen/direct_gen.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/run/strategy_factory.hpp"
 #include "harness/sched/rng.hpp"
@@ -25,8 +26,9 @@ ExecutionPlan plan_execution(const CampaignOptions& o, std::uint64_t i) {
   g.filesystems = {p.fs};
   const std::uint64_t s = sched::mix_seed(o.seed, i);
   const int size = g.full_range ? rc::kNominalSize : 50;
-  p.workload = gen::sample(gen::workload(g), s, size);
-  p.config = gen::sample(gen::config(g), sched::mix_seed(s, 1), size);
+  // The direct generators draw what gen::sample(gen::workload(g), ...) would (same mapping).
+  p.workload = gen::draw_workload(g, s, size);
+  p.config = gen::draw_config(g, sched::mix_seed(s, 1), size);
   p.config.mutants = o.mutants;
   p.strategy_seed = sched::mix_seed(s, 2);
   return p;
