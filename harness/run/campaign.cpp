@@ -62,6 +62,7 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
     Runner runner;
     std::unique_ptr<sched::Strategy> strategy = make_strategy(o.strategy);
     PhaseTimes mine;  // generate and record here; run / check / record in the runner
+    Execution x;      // its buffers are reused from one execution to the next
     for (;;) {
       if (stop.load()) break;
       const std::uint64_t n = next.fetch_add(1);
@@ -70,7 +71,8 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
       PhaseClock clock;
       const ExecutionPlan p = plan_execution(o, i);
       clock.lap(mine.generate);
-      Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
+      runner.run_into(x, p.workload, p.config, *strategy, p.strategy_seed);
+      clock = PhaseClock();  // the runner timed the run itself
       if (o.only_mutant_caused && x.verdict.failed() &&
           fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
         x.verdict = {};

@@ -27,9 +27,25 @@ Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>&
 
 Execution Runner::run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
                       std::uint64_t seed) {
-  PhaseClock clock;
   Execution x;
+  run_into(x, w, c, strategy, seed);
+  return x;
+}
+
+void Runner::run_into(Execution& x, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                      std::uint64_t seed) {
+  PhaseClock clock;
+  x.outcome = {};
+  x.stats = {};
+  x.trace.clear();
+  x.trace_hash = 0;
+  x.violations.clear();
+  x.verdict = {};
+  x.divergence.reset();
+  x.actor_names.clear();
+  x.actor_ctx.clear();
   sched::Recorder rec(strategy);
+  rec.reuse(std::move(x.schedule));
   {
     kern::ExecutionContext kctx(&x.trace, c.faults);
     kern::set_workqueue_concurrency(c.wq_concurrency);
@@ -57,7 +73,7 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
     x.actor_names.push_back("machine");
     x.actor_ctx.push_back(sched::Ctx::Process);
   }
-  x.schedule = rec.schedule();
+  x.schedule = rec.take();
   x.stats = sched_.stats();
   x.trace_hash = model::trace_hash(x.trace);
   clock.lap(phases_.record);
@@ -66,7 +82,6 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
   clock.lap(phases_.check);
   ++phases_.executions;
   phases_.points += x.stats.points;
-  return x;
 }
 
 Case case_of(const model::Workload& w, const model::Config& c, const std::string& strategy, const Execution& x) {
