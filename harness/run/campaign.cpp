@@ -58,9 +58,14 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
   std::vector<std::uint64_t> cell_count(result.cells.size(), 0);
   const std::uint64_t limit = o.executions ? o.executions : ~0ULL;
 
-  auto worker = [&] {
+  // Built here, on the calling thread, so a bad strategy name is a StrategyError for the
+  // caller rather than an exception escaping a worker thread.
+  std::vector<std::unique_ptr<sched::Strategy>> strategies;
+  for (int j = 0; j < std::max(o.jobs, 1); ++j) strategies.push_back(make_strategy(o.strategy));
+
+  auto worker = [&](int job) {
     Runner runner;
-    std::unique_ptr<sched::Strategy> strategy = make_strategy(o.strategy);
+    sched::Strategy* const strategy = strategies[static_cast<std::size_t>(job)].get();
     PhaseTimes mine;  // generate and record here; run / check / record in the runner
     Execution x;      // its buffers are reused from one execution to the next
     for (;;) {
@@ -97,8 +102,8 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
     result.phases += mine;
   };
   std::vector<std::thread> threads;
-  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
-  worker();
+  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker, j);
+  worker(0);
   for (auto& t : threads) t.join();
   result.executions = done.load();
   result.seconds = elapsed();
