@@ -205,6 +205,8 @@ class Observable {
       for (std::size_t j = 0; j < n; ++j)
         if (rel[j]->end != kNever && rel[j]->end < rel[i]->begin) pred[i] |= 1u << j;
     }
+    if (n <= 15 && std::none_of(rel.begin(), rel.end(), [](const SizeOp* x) { return x->set; }))
+      return extending_sizes(n, req);
     std::vector<std::uint64_t> result;
     auto& level = scratch_.level;
     auto& next = scratch_.next;
@@ -241,6 +243,44 @@ class Observable {
       for (std::size_t x = 0; x < next.size(); ++x) states += x == 0 || next[x].first != next[x - 1].first;
       if (states > 50000) return std::nullopt;
       std::swap(level, next);
+    }
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
+  }
+
+  // possible_sizes when every change only extends (no truncate) and there are at most 15
+  // (then the subset walk never reaches its state cap, so the answers agree). max commutes,
+  // so order does not matter: size x is possible iff some change k can leave x while every
+  // change that must have happened with it (the reader's required ones and k's real-time
+  // predecessors, scratch_.pred) has some outcome not above x. Linear in the outcomes.
+  std::vector<std::uint64_t> extending_sizes(std::size_t n, std::uint32_t req) const {
+    const std::vector<const SizeOp*>& rel = scratch_.rel;
+    const std::vector<std::uint32_t>& pred = scratch_.pred;
+    // An outcome of change i: v, or a block boundary in (from, v) while it still runs for
+    // the reader, or (optional) no effect, which bounds nothing.
+    auto partial = [&](std::size_t i) { return rel[i]->stepwise && !(req & (1u << i)); };
+    auto first_step = [&](std::size_t i) { return rel[i]->from / bs() * bs() + bs(); };
+    auto least = [&](std::size_t i) -> std::uint64_t {
+      if (rel[i]->optional) return 0;
+      return partial(i) ? std::min(first_step(i), rel[i]->v) : rel[i]->v;
+    };
+    auto bound = [&](std::uint32_t mask) {  // the largest least outcome among `mask`
+      std::uint64_t b = 0;
+      for (std::size_t j = 0; j < n; ++j)
+        if (mask & (1u << j)) b = std::max(b, least(j));
+      return b;
+    };
+    std::vector<std::uint64_t> result;
+    if (bound(req) <= w_.initial_size) result.push_back(w_.initial_size);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint64_t b = bound((req | pred[k]) & ~(1u << k));
+      auto reach = [&](std::uint64_t x) {
+        if (x >= b) result.push_back(std::max(w_.initial_size, x));
+      };
+      reach(rel[k]->v);
+      if (partial(k))
+        for (std::uint64_t y = first_step(k); y < rel[k]->v; y += bs()) reach(y);
     }
     std::sort(result.begin(), result.end());
     result.erase(std::unique(result.begin(), result.end()), result.end());
