@@ -104,7 +104,7 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 1", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 2", "\"version\": 7"), "version 7 is not supported"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"field.json", replace(good, "\"note\":", "\"colour\": 1, \"note\":"), "colour"},
