@@ -10,7 +10,7 @@
 //  - no menu is copied per value.
 // Every skipped element or field has its own split of the random stream, so skipping it
 // changes no other value: the seed-to-workload mapping is rapidcheck's, unchanged
-// (harness/test/direct_gen_test.cpp checks the two agree over thousands of seeds and
+// (properties/direct_gen_test.cpp checks the two agree over thousands of seeds and
 // option sets). Property suites keep using the rapidcheck generators, which shrink.
 #pragma once
 #include <cstdint>
