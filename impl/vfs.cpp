@@ -208,7 +208,8 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
 // do_generic_file_read: each page is read in (blocks past i_size as zeros:
 // block_read_full_page does not map them) and only then checked against i_size as it is
 // now, so a read that raced a truncate stops at the new EOF instead of copying blocks that
-// may since have been freed and allocated again.
+// may since have been freed and allocated again. A truncate below `pos` ends the read with
+// nothing copied (the kernel's `nr <= offset` check), not with a negative count.
 ssize_t generic_file_buffered_read(inode* in, std::uint32_t* dst, loff_t pos, loff_t len) {
   if (pos >= i_size_read(in)) return 0;
   const loff_t bs = in->i_sb->s_blocksize;
@@ -223,7 +224,7 @@ ssize_t generic_file_buffered_read(inode* in, std::uint32_t* dst, loff_t pos, lo
     // mapping, not from under this reader.
     const page pg = read_cache_page(in, lblk);
     if (s == first || s % bs == 0) isize = i_size_read(in);  // once per page, as the kernel
-    if (s >= isize) break;
+    if (std::max(s, pos) >= isize) break;  // also a truncate below pos: 0 bytes, never < 0
     dst[(s - first) / ss] = pg.sect[static_cast<std::size_t>((s - static_cast<loff_t>(lblk) * bs) / ss)];
     copied_to = std::min({s + ss, pos + len, isize});
   }

@@ -18,10 +18,14 @@ bool OpFacts::is_direct() const {
   return is_aio() || op->kind == OpKind::PWrite || op->kind == OpKind::PRead;
 }
 
-const OpFacts* Facts::op(std::uint32_t id) const {
-  auto it = ops.find(id);
-  return it == ops.end() ? nullptr : &it->second;
+OpFacts* Facts::op(std::uint32_t id) {
+  // Generated workloads number their ops 0..n-1: then the id is the index.
+  if (id < ops.size() && ops[id].first == id) return &ops[id].second;
+  auto it = std::lower_bound(ops.begin(), ops.end(), id, [](const auto& p, std::uint32_t x) { return p.first < x; });
+  return it != ops.end() && it->first == id ? &it->second : nullptr;
 }
+
+const OpFacts* Facts::op(std::uint32_t id) const { return const_cast<Facts*>(this)->op(id); }
 
 std::string Facts::note(const Event& e) const {
   if (e.note == 0 || e.note > t->notes.size()) return std::string(to_string(e.kind));
@@ -57,12 +61,15 @@ Facts build_facts(const Workload& w, const Trace& t, const Config* c) {
       OpFacts o;
       o.op = &op;
       o.task = ti;
-      f.ops.emplace(op.id, o);
+      f.ops.emplace_back(op.id, o);
     }
+  // By id; of ops sharing an id the first in task order counts.
+  std::stable_sort(f.ops.begin(), f.ops.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  f.ops.erase(std::unique(f.ops.begin(), f.ops.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+              f.ops.end());
   for (std::size_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
-    auto it = f.ops.find(e.op);
-    OpFacts* o = it == f.ops.end() ? nullptr : &it->second;
+    OpFacts* o = f.op(e.op);
     switch (e.kind) {
       case EvKind::OpBegin:
         if (o && o->begin == kNever) o->begin = i;
@@ -74,8 +81,10 @@ Facts build_facts(const Workload& w, const Trace& t, const Config* c) {
         if (o && o->reaped == kNever) o->reaped = i, o->reaped_res = e.a;
         break;
       case EvKind::DioSubmit:
-        if (!f.dio_op.contains(e.obj)) {
-          f.dio_op[e.obj] = e.op;
+        if (auto it = std::lower_bound(f.dio_op.begin(), f.dio_op.end(), e.obj,
+                                       [](const auto& p, ObjId x) { return p.first < x; });
+            it == f.dio_op.end() || it->first != e.obj) {
+          f.dio_op.insert(it, {e.obj, e.op});
           if (o) o->dios.push_back(e.obj);
         }
         break;

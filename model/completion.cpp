@@ -36,6 +36,10 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
   std::map<ObjId, DioState> dios;
   std::map<std::uint32_t, std::vector<AioDone>> done;  // op -> its aio_complete calls
   std::set<ObjId> freed_kiocbs;
+  // For INV-11, gathered in the one pass: each dio's first failed bio, and the sync /
+  // conversion errors per op (both rare, so short vectors).
+  std::vector<std::pair<ObjId, std::size_t>> first_bio_error;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> late_errors;
   auto add = [&](const char* p, std::size_t at, std::string exp, std::string act) {
     out.push_back({p, at, std::move(exp), std::move(act)});
   };
@@ -71,7 +75,16 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
         if (DioState* d = use(static_cast<ObjId>(e.c), k, "bio submit")) d->has_bio = true;
         break;
       case EvKind::BioEnd:
+        if (e.a < 0 && std::none_of(first_bio_error.begin(), first_bio_error.end(),
+                                    [&](const auto& b) { return b.first == static_cast<ObjId>(e.c); }))
+          first_bio_error.push_back({static_cast<ObjId>(e.c), k});
         use(static_cast<ObjId>(e.c), k, "bio completion");
+        break;
+      case EvKind::SyncDone:
+        if (e.a < 0) late_errors.push_back({e.op, e.a});
+        break;
+      case EvKind::ConvertDone:
+        if (e.c < 0) late_errors.push_back({e.op, e.c});
         break;
       case EvKind::EndIo:
       case EvKind::DeferSet:
@@ -226,15 +239,13 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
       at = o->end, r = o->end_res;
     }
     if (at == kNever) continue;
-    bool io_error = false;
-    std::set<std::int64_t> late_errs;  // sync / conversion errors may replace a positive result
-    for (std::size_t i = 0; i < t.events.size(); ++i) {
-      const Event& e = t.events[i];
-      if (e.kind == EvKind::BioEnd && static_cast<ObjId>(e.c) == id && e.a < 0 && i < d.complete)
-        io_error = true;
-      if (e.op == d.op && e.kind == EvKind::SyncDone && e.a < 0) late_errs.insert(e.a);
-      if (e.op == d.op && e.kind == EvKind::ConvertDone && e.c < 0) late_errs.insert(e.c);
-    }
+    const bool io_error = std::any_of(first_bio_error.begin(), first_bio_error.end(),
+                                      [&](const auto& b) { return b.first == id && b.second < d.complete; });
+    // sync / conversion errors may replace a positive result
+    auto late_err = [&](std::int64_t res) {
+      return std::any_of(late_errors.begin(), late_errors.end(),
+                         [&](const auto& l) { return l.first == d.op && l.second == res; });
+    };
     if (d.ret_in < 0 && d.ret_in != kEIOCBQUEUED) {
       if (r != d.ret_in)
         add(prop::kInv11, at, fmt::format("the submission error {}", d.ret_in),
@@ -242,7 +253,7 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
     } else if (io_error) {
       if (r != kEIO)
         add(prop::kInv11, at, "-EIO (a bio failed)", fmt::format("{} reported {}", op_name(f, d.op), r));
-    } else if (r < 0 && !late_errs.contains(r)) {
+    } else if (r < 0 && !late_err(r)) {
       add(prop::kInv11, at, "a byte count (no error occurred)",
           fmt::format("{} reported {}", op_name(f, d.op), r));
     }

@@ -14,6 +14,7 @@ std::string_view to_string(EvKind k) {
 }
 
 namespace {
+// v1: FNV-1a, byte by byte.
 struct Fnv {
   std::uint64_t h = 1469598103934665603ULL;
   void add(std::uint64_t v) {
@@ -23,10 +24,20 @@ struct Fnv {
     }
   }
 };
-}  // namespace
 
-std::uint64_t trace_hash(const Trace& t) {
-  Fnv f;
+// v2: a word at a time. The odd multiply makes every word change every later state; the
+// xorshift carries high bits down so they reach the low bits of later products.
+struct Words {
+  std::uint64_t h = 1469598103934665603ULL;
+  void add(std::uint64_t v) {
+    h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+  }
+};
+
+template <class H>
+std::uint64_t hash_events(const Trace& t) {
+  H f;
   for (const Event& e : t.events) {
     f.add(static_cast<std::uint64_t>(e.kind) | (std::uint64_t{e.ctx} << 8) |
           (std::uint64_t{e.actor} << 16) | (std::uint64_t{e.obj} << 32));
@@ -38,6 +49,11 @@ std::uint64_t trace_hash(const Trace& t) {
     for (std::uint32_t i = 0; i < e.ndata; ++i) f.add(t.data[e.data + i]);
   }
   return f.h;
+}
+}  // namespace
+
+std::uint64_t trace_hash(const Trace& t, int version) {
+  return version == 1 ? hash_events<Fnv>(t) : hash_events<Words>(t);
 }
 
 }  // namespace dc::model

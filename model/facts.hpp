@@ -71,12 +71,14 @@ struct Facts {
   const Workload* w = nullptr;
   const Trace* t = nullptr;
   const Config* c = nullptr;  // null for host-kernel histories (fs-specific rules relax)
-  std::map<std::uint32_t, OpFacts> ops;  // by op id
-  std::map<ObjId, std::uint32_t> dio_op; // dio -> op (DioSubmit)
+  // By op id, ascending (flat: looked up for most events, so no tree walks or node allocations).
+  std::vector<std::pair<std::uint32_t, OpFacts>> ops;
+  std::vector<std::pair<ObjId, std::uint32_t>> dio_op;  // dio -> op (first DioSubmit), by dio
   std::size_t crash = kNever;            // first Crash event
   bool quiescent() const { return crash == kNever; }  // end-of-run checks apply
   std::size_t n() const { return t->events.size(); }
   const OpFacts* op(std::uint32_t id) const;
+  OpFacts* op(std::uint32_t id);
   std::string note(const Event& e) const;
   // Is there a BioEnd with a < 0 for one of these dios before event index `before`?
   bool dio_failed(const OpFacts& o, std::size_t before) const;

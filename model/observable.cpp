@@ -61,6 +61,12 @@ class Observable {
   std::size_t limit_ = 0;  // events at or after a crash belong to durability.cpp
   std::vector<Writer> writers_;
   std::vector<SizeOp> size_ops_;
+  struct Scratch {  // possible_sizes' buffers, reused across its calls
+    std::vector<const SizeOp*> rel;
+    std::vector<std::uint32_t> pred;
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> level, next;
+  };
+  mutable Scratch scratch_;
 
   std::uint64_t ss() const { return w_.sector_size; }
   std::uint64_t bs() const { return w_.block_size ? w_.block_size : 4096; }
@@ -182,48 +188,105 @@ class Observable {
     return vals;
   }
 
-  // The sizes a reader running over [rb, re] may observe; nullopt when too many concurrent
-  // size changes to enumerate (the size check is then skipped).
-  std::optional<std::set<std::uint64_t>> possible_sizes(std::size_t rb, std::size_t re) const {
-    std::vector<const SizeOp*> rel;
+  // The sizes a reader running over [rb, re] may observe, sorted; nullopt when too many
+  // concurrent size changes to enumerate (the size check is then skipped). Walks the
+  // subsets of size changes that may have happened (closed under real-time order) level by
+  // level; a level is a sorted flat vector of (subset, size) pairs in reused scratch
+  // buffers, so the walk allocates nothing once the buffers have grown.
+  std::optional<std::vector<std::uint64_t>> possible_sizes(std::size_t rb, std::size_t re) const {
+    std::vector<const SizeOp*>& rel = scratch_.rel;
+    rel.clear();
     for (const SizeOp& s : size_ops_)
       if (s.begin < re) rel.push_back(&s);
     const std::size_t n = rel.size();
     if (n > 20) return std::nullopt;
     std::uint32_t req = 0;
-    std::vector<std::uint32_t> pred(n, 0);
+    std::vector<std::uint32_t>& pred = scratch_.pred;
+    pred.assign(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
       if (rel[i]->end != kNever && rel[i]->end < rb) req |= 1u << i;
       for (std::size_t j = 0; j < n; ++j)
         if (rel[j]->end != kNever && rel[j]->end < rel[i]->begin) pred[i] |= 1u << j;
     }
-    std::set<std::uint64_t> result;
-    std::map<std::uint32_t, std::set<std::uint64_t>> level{{0u, {w_.initial_size}}};
+    if (n <= 15 && std::none_of(rel.begin(), rel.end(), [](const SizeOp* x) { return x->set; }))
+      return extending_sizes(n, req);
+    std::vector<std::uint64_t> result;
+    auto& level = scratch_.level;
+    auto& next = scratch_.next;
+    level.assign(1, {0u, w_.initial_size});
     std::size_t states = 0;
     for (std::size_t k = 0; k <= n && !level.empty(); ++k) {
-      std::map<std::uint32_t, std::set<std::uint64_t>> next;
-      for (const auto& [mask, sizes] : level) {
-        if ((mask & req) == req) result.insert(sizes.begin(), sizes.end());
+      next.clear();
+      for (std::size_t a = 0; a < level.size();) {
+        const std::uint32_t mask = level[a].first;
+        std::size_t b = a;
+        while (b < level.size() && level[b].first == mask) ++b;  // [a, b): this subset's sizes
+        if ((mask & req) == req)
+          for (std::size_t x = a; x < b; ++x) result.push_back(level[x].second);
         for (std::size_t i = 0; i < n; ++i) {
           const std::uint32_t bit = 1u << i;
           if ((mask & bit) || (pred[i] & ~mask)) continue;
-          auto& dst = next[mask | bit];
-          const bool partial = rel[i]->stepwise && !(req & bit);  // still running for the reader
-          for (std::uint64_t sz : sizes) {
-            dst.insert(rel[i]->set ? rel[i]->v : std::max(sz, rel[i]->v));
-            if (rel[i]->optional) dst.insert(sz);
+          const SizeOp& op = *rel[i];
+          const bool partial = op.stepwise && !(req & bit);  // still running for the reader
+          for (std::size_t x = a; x < b; ++x) {
+            const std::uint64_t sz = level[x].second;
+            next.push_back({mask | bit, op.set ? op.v : std::max(sz, op.v)});
+            if (op.optional) next.push_back({mask | bit, sz});
             if (partial) {
-              const std::uint64_t hi = rel[i]->set ? sz : rel[i]->v;
-              for (std::uint64_t x = rel[i]->from / bs() * bs() + bs(); x < hi; x += bs())
-                dst.insert(rel[i]->set ? x : std::max(sz, x));
+              const std::uint64_t hi = op.set ? sz : op.v;
+              for (std::uint64_t y = op.from / bs() * bs() + bs(); y < hi; y += bs())
+                next.push_back({mask | bit, op.set ? y : std::max(sz, y)});
             }
           }
         }
+        a = b;
       }
-      states += next.size();
+      std::sort(next.begin(), next.end());
+      next.erase(std::unique(next.begin(), next.end()), next.end());
+      for (std::size_t x = 0; x < next.size(); ++x) states += x == 0 || next[x].first != next[x - 1].first;
       if (states > 50000) return std::nullopt;
-      level = std::move(next);
+      std::swap(level, next);
     }
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
+  }
+
+  // possible_sizes when every change only extends (no truncate) and there are at most 15
+  // (then the subset walk never reaches its state cap, so the answers agree). max commutes,
+  // so order does not matter: size x is possible iff some change k can leave x while every
+  // change that must have happened with it (the reader's required ones and k's real-time
+  // predecessors, scratch_.pred) has some outcome not above x. Linear in the outcomes.
+  std::vector<std::uint64_t> extending_sizes(std::size_t n, std::uint32_t req) const {
+    const std::vector<const SizeOp*>& rel = scratch_.rel;
+    const std::vector<std::uint32_t>& pred = scratch_.pred;
+    // An outcome of change i: v, or a block boundary in (from, v) while it still runs for
+    // the reader, or (optional) no effect, which bounds nothing.
+    auto partial = [&](std::size_t i) { return rel[i]->stepwise && !(req & (1u << i)); };
+    auto first_step = [&](std::size_t i) { return rel[i]->from / bs() * bs() + bs(); };
+    auto least = [&](std::size_t i) -> std::uint64_t {
+      if (rel[i]->optional) return 0;
+      return partial(i) ? std::min(first_step(i), rel[i]->v) : rel[i]->v;
+    };
+    auto bound = [&](std::uint32_t mask) {  // the largest least outcome among `mask`
+      std::uint64_t b = 0;
+      for (std::size_t j = 0; j < n; ++j)
+        if (mask & (1u << j)) b = std::max(b, least(j));
+      return b;
+    };
+    std::vector<std::uint64_t> result;
+    if (bound(req) <= w_.initial_size) result.push_back(w_.initial_size);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint64_t b = bound((req | pred[k]) & ~(1u << k));
+      auto reach = [&](std::uint64_t x) {
+        if (x >= b) result.push_back(std::max(w_.initial_size, x));
+      };
+      reach(rel[k]->v);
+      if (partial(k))
+        for (std::uint64_t y = first_step(k); y < rel[k]->v; y += bs()) reach(y);
+    }
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
     return result;
   }
 

@@ -125,7 +125,7 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 1", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 2", "\"version\": 7"), "version 7 is not supported"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),
@@ -162,10 +162,10 @@ TEST(Cli, ReplayReproducesAndAScheduleThatDoesNotFitIsADivergence) {
 }
 
 TEST(Cli, SameSeedsSameFindingsWhateverTheJobsAndProcess) {
-  auto campaign = [](int jobs, const std::string& name) {
+  auto campaign = [](int jobs, const std::string& name) {  // jobs 0: the default (all cores)
     const fs::path d = tmpdir(name);
-    const Result r = sh("fuzz --kernel 3.12 --fs ext4,xfs --executions 600 --seed 11 --json --jobs " +
-                            std::to_string(jobs) + " --corpus " + d.string(),
+    const Result r = sh("fuzz --kernel 3.12 --fs ext4,xfs --executions 600 --seed 11 --json" +
+                            (jobs ? " --jobs " + std::to_string(jobs) : std::string()) + " --corpus " + d.string(),
                         false);
     EXPECT_NE(r.code, 2) << r.out;
     auto j = nlohmann::json::parse(r.out);
@@ -175,11 +175,27 @@ TEST(Cli, SameSeedsSameFindingsWhateverTheJobsAndProcess) {
     for (const auto& e : fs::directory_iterator(d)) files[e.path().filename().string()] = read(e.path());
     return std::make_pair(keys, files);
   };
-  const auto a = campaign(1, "jobs1"), b = campaign(2, "jobs2"), c = campaign(1, "jobs1again");
+  const auto a = campaign(1, "jobs1"), b = campaign(2, "jobs2"), c = campaign(1, "jobs1again"),
+             d = campaign(0, "jobsdefault");
   EXPECT_EQ(a.first, b.first);
   EXPECT_EQ(a.first, c.first);
+  EXPECT_EQ(a.first, d.first);
   EXPECT_EQ(a.second, b.second);  // byte-identical corpus files: schedules and trace hashes
   EXPECT_EQ(a.second, c.second);
+  EXPECT_EQ(a.second, d.second);
+}
+
+TEST(Cli, FuzzJsonSaysWhereTheTimeWent) {
+  const Result r = sh("fuzz --kernel 3.12-fixed --fs ext4 --executions 30 --seed 3 --json --corpus " +
+                          tmpdir("phases").string(),
+                      false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("phases")) << r.out;
+  for (const char* phase : {"generate", "run", "check", "record"}) {
+    ASSERT_TRUE(j["phases"].contains(phase)) << phase;
+    EXPECT_GE(j["phases"][phase].get<double>(), 0) << phase;  // cumulative seconds, never timed here
+  }
 }
 
 TEST(Cli, ShardsSplitTheSeedSpace) {

@@ -1,6 +1,7 @@
 // `diocheck fuzz` and the main job (no command): a campaign, a findings table, corpus files.
 #include <algorithm>
 #include <fstream>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -11,13 +12,18 @@
 namespace dc::cli {
 namespace {
 
+// All cores by default: executions are independent, and the findings of a campaign with an
+// execution budget do not depend on the number of jobs (execution i is determined by the
+// seed and i alone).
+int default_jobs() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 256u)); }
+
 struct Fuzz : Command {
   std::vector<std::string> kernels{"all"}, filesystems{"all"}, mutants;
   std::pair<std::uint32_t, std::uint32_t> shard{0, 1};  // K/N
   std::string strategy = "portfolio", corpus_dir = "findings", report, junit, known_dir;
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
-  int jobs = 1;
+  int jobs = default_jobs();
   bool json = false, quiet = false, stop_at_first = false;
 
   int run() override {
@@ -81,7 +87,7 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
-  c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler)");
+  c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler); default: the number of cores");
   c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space")
       ->delimiter('/');
   c->add_option("--corpus", f.corpus_dir, "Where new findings are written");
@@ -105,7 +111,6 @@ void add_fuzz(CLI::App& app, std::unique_ptr<Command>& chosen) {
 std::unique_ptr<Command> main_job() {
   auto f = std::make_unique<Fuzz>();
   f->seconds = 60;
-  f->jobs = 2;
   f->report = "diocheck-report.html";
   f->known_dir = DIOCHECK_CORPUS_DIR;  // the findings this repository already records
   return f;

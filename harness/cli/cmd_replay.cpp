@@ -27,8 +27,8 @@ struct Replay : Command {
                               c.property.empty() ? "ok" : c.property);
       else if (x.verdict.failed() && x.verdict.event != c.event)
         problem = fmt::format("violation at event {} but the case records event {}", x.verdict.event, c.event);
-      else if (x.trace_hash != c.trace_hash)
-        problem = fmt::format("trace hash {:x} but the case records {:x}", x.trace_hash, c.trace_hash);
+      else if (const auto h = model::trace_hash(x.trace, c.hash_version); h != c.trace_hash)
+        problem = fmt::format("trace hash {:x} but the case records {:x}", h, c.trace_hash);
       mismatches += !problem.empty();
       if (json)
         out.push_back({{"file", file}, {"reproduced", problem.empty()}, {"property", x.verdict.property},

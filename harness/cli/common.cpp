@@ -177,6 +177,9 @@ std::string findings_json(const harness::CampaignResult& r) {
   j["cells"] = nlohmann::json::array();
   for (const auto& c : r.cells)
     j["cells"].push_back({{"kernel", model::to_string(c.kernel)}, {"fs", model::to_string(c.fs)}, {"executions", c.executions}});
+  // Where the time went: cumulative seconds per phase over all jobs (harness/run/phases.hpp).
+  j["phases"] = {{"generate", r.phases.generate}, {"run", r.phases.run}, {"check", r.phases.check},
+                 {"record", r.phases.record}};
   j["findings"] = nlohmann::json::array();
   for (const auto& f : r.findings)
     j["findings"].push_back({{"kernel", model::to_string(f.kernel)}, {"fs", model::to_string(f.fs)},

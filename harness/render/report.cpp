@@ -80,6 +80,12 @@ std::string render_report_html(const CampaignResult& r, const std::string& title
   out += fmt::format("<div><b>{}</b>findings</div>", r.findings.size());
   out += fmt::format("<div><b>{}</b>cells with a violation</div>", bad_cells.size());
   out += "</div>\n";
+  // Cumulative over all jobs, so the phases may add up to more than the campaign time.
+  const PhaseTimes& ph = r.phases;
+  out += fmt::format(
+      "<p class=\"muted\" id=\"phases\">Time per phase, cumulative over all jobs: generate {:.2f} s, run {:.2f} s, "
+      "check {:.2f} s, record {:.2f} s.</p>\n",
+      ph.generate, ph.run, ph.check, ph.record);
 
   out += "<h2>Findings matrix</h2>\n<p class=\"muted\">\"holds\" means no execution of this cell "
          "violated the property; it is evidence, not proof.</p>\n";

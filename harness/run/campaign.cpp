@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "harness/gen/direct_gen.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/run/strategy_factory.hpp"
 #include "harness/sched/rng.hpp"
@@ -25,8 +26,9 @@ ExecutionPlan plan_execution(const CampaignOptions& o, std::uint64_t i) {
   g.filesystems = {p.fs};
   const std::uint64_t s = sched::mix_seed(o.seed, i);
   const int size = g.full_range ? rc::kNominalSize : 50;
-  p.workload = gen::sample(gen::workload(g), s, size);
-  p.config = gen::sample(gen::config(g), sched::mix_seed(s, 1), size);
+  // The direct generators draw what gen::sample(gen::workload(g), ...) would (same mapping).
+  p.workload = gen::draw_workload(g, s, size);
+  p.config = gen::draw_config(g, sched::mix_seed(s, 1), size);
   p.config.mutants = o.mutants;
   p.strategy_seed = sched::mix_seed(s, 2);
   return p;
@@ -56,16 +58,26 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
   std::vector<std::uint64_t> cell_count(result.cells.size(), 0);
   const std::uint64_t limit = o.executions ? o.executions : ~0ULL;
 
-  auto worker = [&] {
+  // Built here, on the calling thread, so a bad strategy name is a StrategyError for the
+  // caller rather than an exception escaping a worker thread.
+  std::vector<std::unique_ptr<sched::Strategy>> strategies;
+  for (int j = 0; j < std::max(o.jobs, 1); ++j) strategies.push_back(make_strategy(o.strategy));
+
+  auto worker = [&](int job) {
     Runner runner;
-    std::unique_ptr<sched::Strategy> strategy = make_strategy(o.strategy);
+    sched::Strategy* const strategy = strategies[static_cast<std::size_t>(job)].get();
+    PhaseTimes mine;  // generate and record here; run / check / record in the runner
+    Execution x;      // its buffers are reused from one execution to the next
     for (;;) {
-      if (stop.load()) return;
+      if (stop.load()) break;
       const std::uint64_t n = next.fetch_add(1);
-      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) return;
+      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) break;
       const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
+      PhaseClock clock;
       const ExecutionPlan p = plan_execution(o, i);
-      Execution x = runner.run(p.workload, p.config, *strategy, p.strategy_seed);
+      clock.lap(mine.generate);
+      runner.run_into(x, p.workload, p.config, *strategy, p.strategy_seed);
+      clock = PhaseClock();  // the runner timed the run itself
       if (o.only_mutant_caused && x.verdict.failed() &&
           fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
         x.verdict = {};
@@ -79,15 +91,19 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
         if (it == found.end() || it->second.execution > i) {
           found[key] = Finding{p.kernel, p.fs, x.verdict.property, i, before, elapsed(),
                                case_of(p.workload, p.config, o.strategy, x), {}};
+          clock.lap(mine.record);
         }
         if (o.stop_at_first) stop = true;
       }
       if (progress && done % 64 == 0) progress({done.load(), found.size(), elapsed(), o.seconds});
     }
+    mine += runner.phases();
+    std::lock_guard<std::mutex> lock(mu);
+    result.phases += mine;
   };
   std::vector<std::thread> threads;
-  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
-  worker();
+  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker, j);
+  worker(0);
   for (auto& t : threads) t.join();
   result.executions = done.load();
   result.seconds = elapsed();

@@ -11,6 +11,7 @@
 
 #include "harness/gen/workload_gen.hpp"
 #include "harness/run/corpus.hpp"
+#include "harness/run/phases.hpp"
 
 namespace dc::harness {
 
@@ -63,6 +64,7 @@ struct CampaignResult {
   double seconds = 0;
   std::vector<Cell> cells;
   std::vector<Finding> findings;  // sorted by kernel, fs, property
+  PhaseTimes phases;              // summed over the workers (so up to jobs x seconds)
 };
 
 CampaignResult run_campaign(const CampaignOptions& o,

@@ -15,7 +15,9 @@ namespace dc::harness {
 namespace {
 
 using nlohmann::json;
-constexpr int kVersion = 1;
+// The case format version is the trace hash version of its expect.trace_hash (corpus.hpp).
+constexpr unsigned kOldestVersion = 1;
+constexpr unsigned kVersion = model::kTraceHashVersion;
 
 struct Reader {
   const std::string& origin;
@@ -111,7 +113,7 @@ std::string to_json(const Case& c) {
   const auto& w = c.workload;
   json j = {
       {"format", "diocheck-case"},
-      {"version", kVersion},
+      {"version", c.hash_version},
       {"kernel", model::to_string(c.config.kernel)},
       {"fs", model::to_string(c.config.fs)},
       {"mutants", mutant_names(c.config.mutants)},
@@ -148,9 +150,12 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   rd.only(j, "", {"format", "version", "kernel", "fs", "mutants", "wq_concurrency", "dioread_nolock",
                   "faults", "workload", "strategy", "seed", "schedule", "expect", "note"});
   if (rd.get<std::string>(j, "", "format") != "diocheck-case") rd.fail("format", "expected \"diocheck-case\"");
-  if (const auto v = rd.get<unsigned>(j, "", "version"); v != kVersion)
-    rd.fail("version", fmt::format("version {} is not supported (this build reads version {})", v, kVersion));
+  const auto version = rd.get<unsigned>(j, "", "version");
+  if (version < kOldestVersion || version > kVersion)
+    rd.fail("version", fmt::format("version {} is not supported (this build reads versions {} to {})", version,
+                                   kOldestVersion, kVersion));
   Case c;
+  c.hash_version = static_cast<int>(version);
   if (!model::parse_kernel(rd.get<std::string>(j, "", "kernel"), c.config.kernel))
     rd.fail("kernel", "unknown kernel variant (known: 3.11, 7b7a8665, 3.12, 3.12-fixed)");
   if (!model::parse_fs(rd.get<std::string>(j, "", "fs"), c.config.fs))

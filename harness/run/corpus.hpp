@@ -1,7 +1,7 @@
 // Corpus files: one versioned JSON document per case (a finding or a mutant reproducer).
 //
 //   {
-//     "format": "diocheck-case", "version": 1,
+//     "format": "diocheck-case", "version": 2,
 //     "kernel": "3.12", "fs": "ext4", "mutants": [], "wq_concurrency": 2,
 //     "dioread_nolock": false,
 //     "faults": [{"kind": "bio-error", "nth": 1}, {"kind": "alloc-fail", "site": "dio", "nth": 1}],
@@ -15,7 +15,9 @@
 //     "note": "why this fails, in kernel terms"
 //   }
 //
-// Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
+// Versions differ only in the trace hash (model::trace_hash): version 1 files (hash v1) still
+// load and replay; they are written back as version 1, and `diocheck corpus refresh` re-records
+// them as version 2. Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
 // are rejected with a one-line error naming the file and the field.
 #pragma once
 #include <stdexcept>
@@ -23,6 +25,7 @@
 
 #include "harness/sched/schedule.hpp"
 #include "model/config.hpp"
+#include "model/event.hpp"
 #include "model/workload.hpp"
 
 namespace dc::harness {
@@ -39,6 +42,7 @@ struct Case {
   std::string property;       // expected verdict ("" = no violation expected)
   std::size_t event = 0;
   std::uint64_t trace_hash = 0;
+  int hash_version = model::kTraceHashVersion;  // of trace_hash (= the file's format version)
   std::string note;
   friend bool operator==(const Case&, const Case&) = default;
 };

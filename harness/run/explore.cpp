@@ -17,10 +17,11 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   std::set<std::string> seen;
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  Execution x;  // buffers reused across the executions
   while (dfs.more()) {
     if (o.max_executions && r.executions >= o.max_executions) break;
     if (o.seconds > 0 && elapsed() >= o.seconds) break;
-    const Execution x = runner.run(w, c, dfs, 0);
+    runner.run_into(x, w, c, dfs, 0);
     ++r.executions;
     if (dfs.last_redundant()) {
       ++r.pruned;  // a reordering of an execution already judged
@@ -41,6 +42,7 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   r.error = dfs.error();
   r.seconds = elapsed();
   r.estimate = dfs.estimate();
+  r.phases = runner.phases();
   if (!r.exhausted && r.error.empty()) r.frontier = dfs.save();
   return r;
 }

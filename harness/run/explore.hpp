@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/phases.hpp"
 #include "harness/sched/dfs.hpp"
 
 namespace dc::harness {
@@ -34,6 +35,7 @@ struct ExploreResult {
   std::string error;             // the search stopped early (e.g. too many actors)
   std::vector<Case> findings;    // first failing schedule per property
   std::vector<std::uint64_t> found_at;  // per finding: the execution (1-based) that hit it
+  PhaseTimes phases;             // run / check / record time of the executions
 };
 
 struct ExploreProgress {

@@ -27,7 +27,24 @@ Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>&
 Execution Runner::run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
                       std::uint64_t seed) {
   Execution x;
+  run_into(x, w, c, strategy, seed);
+  return x;
+}
+
+void Runner::run_into(Execution& x, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                      std::uint64_t seed) {
+  PhaseClock clock;
+  x.outcome = {};
+  x.stats = {};
+  x.trace.clear();
+  x.trace_hash = 0;
+  x.violations.clear();
+  x.verdict = {};
+  x.divergence.reset();
+  x.actor_names.clear();
+  x.actor_ctx.clear();
   sched::Recorder rec(strategy);
+  rec.reuse(std::move(x.schedule));
   {
     kern::Execution kctx(c, &x.trace);  // installed on this thread for the whole run
     {
@@ -39,6 +56,7 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
     // Leaks are only meaningful when the machine shut down cleanly.
     kctx.end(x.outcome.kind == sched::Outcome::Kind::Ok);
   }
+  clock.lap(phases_.run);
   for (std::size_t i = 0; i < sched_.actor_count(); ++i) {
     x.actor_names.push_back(sched_.name(static_cast<sched::ActorId>(i)));
     x.actor_ctx.push_back(sched_.ctx_of(static_cast<sched::ActorId>(i)));
@@ -53,12 +71,15 @@ Execution Runner::run(const model::Workload& w, const model::Config& c, sched::S
     x.actor_names.push_back("machine");
     x.actor_ctx.push_back(sched::Ctx::Process);
   }
-  x.schedule = rec.schedule();
+  x.schedule = rec.take();
   x.stats = sched_.stats();
   x.trace_hash = model::trace_hash(x.trace);
+  clock.lap(phases_.record);
   x.violations = model::check(w, c, x.trace);
   x.verdict = verdict_of(x.outcome, x.violations, x.trace.events.size());
-  return x;
+  clock.lap(phases_.check);
+  ++phases_.executions;
+  phases_.points += x.stats.points;
 }
 
 Case case_of(const model::Workload& w, const model::Config& c, const std::string& strategy, const Execution& x) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/phases.hpp"
 #include "harness/sched/schedule.hpp"
 #include "harness/sched/scheduler.hpp"
 #include "model/checker.hpp"
@@ -44,11 +45,18 @@ class Runner {
   // Runs once with `strategy` (wrapped in a Recorder) from `seed`.
   Execution run(const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
                 std::uint64_t seed);
+  // The same into `x`, whose buffers (trace, schedule, names) are reused: campaigns keep one
+  // Execution per worker, so its vectors stop growing after the first executions.
+  void run_into(Execution& x, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,
+                std::uint64_t seed);
   // Replays a recorded schedule; Execution::divergence says where the run left it.
   Execution replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s);
+  // Cumulative run / check / record time and points of every execution run so far.
+  PhaseTimes& phases() { return phases_; }
 
  private:
   sched::Scheduler sched_;
+  PhaseTimes phases_;
 };
 
 Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>& v,

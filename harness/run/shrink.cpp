@@ -41,6 +41,7 @@ struct Shrinker {
       out.schedule = x.schedule;
       out.event = x.verdict.event;
       out.trace_hash = x.trace_hash;
+      out.hash_version = model::kTraceHashVersion;
       return out;
     };
     {
@@ -133,6 +134,7 @@ struct Shrinker {
       n.schedule = x.schedule;
       n.event = x.verdict.event;
       n.trace_hash = x.trace_hash;
+      n.hash_version = model::kTraceHashVersion;
       if (size_of(n) < size_of(c)) {
         ++st.accepted;
         return n;
@@ -155,6 +157,7 @@ std::optional<Case> refresh(const Case& c, int searches) {
     Case out = c;
     out.schedule = x.schedule;
     out.trace_hash = x.trace_hash;
+    out.hash_version = model::kTraceHashVersion;
     return out;
   }
   return s.refails(c);

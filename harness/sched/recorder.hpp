@@ -1,6 +1,8 @@
 // Wraps any strategy and records its decisions as a Schedule (for corpus files, replay and
 // the determinism check). Recording is a wrapper so no strategy has to know about it.
 #pragma once
+#include <utility>
+
 #include "harness/sched/schedule.hpp"
 #include "harness/sched/strategy.hpp"
 
@@ -28,6 +30,10 @@ class Recorder final : public Strategy {
   StepLog* step_log() override { return inner_->step_log(); }
 
   const Schedule& schedule() const { return schedule_; }
+  // Recording into a buffer handed in (and taken back after the run) reuses its storage
+  // across executions.
+  void reuse(Schedule&& buffer) { schedule_ = std::move(buffer); }
+  Schedule take() { return std::move(schedule_); }
   Strategy& inner() { return *inner_; }
 
  private:

@@ -30,10 +30,14 @@ struct Fnv {
   }
 };
 
-void add_run(Fnv& f, const RunResult& r) {
+// The trace enters the pins through its hash. The stream pins were recorded with trace hash
+// v1 and stay pinned with it, which shows the decision streams and traces did not move when
+// model::trace_hash went word-wise (v2, issue 12); TraceHashV2 pins the v2 hashes of the
+// same runs.
+void add_run(Fnv& f, const RunResult& r, int hash_version) {
   f.add(static_cast<std::uint64_t>(r.outcome.kind));
   f.add(r.outcome.step);
-  f.add(r.hash);
+  f.add(model::trace_hash(r.trace, hash_version));
   f.add(r.schedule.decisions.size());
   for (const auto& d : r.schedule.decisions)
     f.add(static_cast<std::uint64_t>(d.kind) << 32 | d.value);
@@ -62,7 +66,7 @@ void program(sched::Scheduler& sc, kern::mutex& a, kern::mutex& b, kern::atomic_
     });
 }
 
-std::uint64_t campaign_hash(sched::Strategy& st, int* deadlocks) {
+std::uint64_t campaign_hash(sched::Strategy& st, int* deadlocks, int hash_version = 1) {
   sched::Scheduler s;
   kern::mutex a, b;
   kern::atomic_t v;
@@ -71,7 +75,7 @@ std::uint64_t campaign_hash(sched::Strategy& st, int* deadlocks) {
     const RunResult r = run_program(s, st, sched::mix_seed(42, i),
                                     [&](sched::Scheduler& sc) { program(sc, a, b, v); });
     *deadlocks += r.outcome.kind == sched::Outcome::Kind::Deadlock;
-    add_run(f, r);
+    add_run(f, r, hash_version);
   }
   return f.h;
 }
@@ -87,6 +91,12 @@ TEST(DeterminismPin, PctStrategyDecisionStream) {
   sched::PctStrategy pct(3, 64, /*adaptive=*/true);  // the pinned stream was recorded adaptive
   int deadlocks = 0;
   EXPECT_EQ(campaign_hash(pct, &deadlocks), 0xec956efe39af2763ULL);
+}
+
+TEST(DeterminismPin, TraceHashV2) {
+  sched::RandomStrategy random;
+  int deadlocks = 0;
+  EXPECT_EQ(campaign_hash(random, &deadlocks, 2), 0xb317dcc2f1c00eafULL);
 }
 
 TEST(DeterminismPin, LazyEngineIsExactlyStdMt19937_64) {

@@ -1,0 +1,92 @@
+// The campaign generators (harness/gen/direct_gen.hpp) must draw exactly what the rapidcheck
+// generators draw for the same seed and size: campaigns, the kill matrix, the mutant kill
+// tests and the recorded campaign findings all name workloads by (campaign seed, execution
+// index), and that mapping must not move. Checked for every option set the project uses
+// (the default campaign, the old size-scaled space, crash workloads, every mutant's tuned
+// settings, configs with and without faults) over many seeds.
+#include <gtest/gtest.h>
+
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "harness/gen/direct_gen.hpp"
+#include "harness/run/campaign.hpp"
+#include "harness/run/corpus.hpp"
+#include "harness/run/kill_matrix.hpp"
+#include "harness/sched/rng.hpp"
+#include "harness/run/mutant_catalogue.hpp"
+
+namespace dc::model {
+// Readable failures: the workload / config as a corpus file shows them.
+void PrintTo(const Workload& w, std::ostream* os) {
+  harness::Case c;
+  c.workload = w;
+  *os << harness::to_json(c);
+}
+void PrintTo(const Config& cfg, std::ostream* os) {
+  harness::Case c;
+  c.config = cfg;
+  *os << harness::to_json(c);
+}
+}  // namespace dc::model
+
+namespace dc::gen {
+namespace {
+
+struct Named {
+  std::string name;
+  GenOptions o;
+};
+
+std::vector<Named> option_sets() {
+  std::vector<Named> v;
+  v.push_back({"default", {}});
+  GenOptions scaled;
+  scaled.full_range = false;
+  v.push_back({"size-scaled", scaled});
+  GenOptions crash;
+  crash.crash = true;
+  crash.max_tasks = 4;
+  crash.max_ops = 6;
+  v.push_back({"crash", crash});
+  GenOptions plain;
+  plain.misaligned = plain.sub_block = plain.buffered = plain.truncate = plain.faults = plain.preallocated = false;
+  plain.kernels = {model::kAllKernels, model::kAllKernels + 4};
+  v.push_back({"plain", plain});
+  for (const auto& m : harness::mutant_catalogue())
+    v.push_back({std::string(m.name), harness::mutant_gen_options(m.id)});
+  return v;
+}
+
+TEST(DirectGen, DrawsWhatRapidcheckDraws) {
+  for (const auto& [name, o] : option_sets())
+    for (const int size : {rc::kNominalSize, 50}) {
+      const auto wg = workload(o);
+      const auto cg = config(o);
+      for (std::uint64_t i = 0; i < 400; ++i) {
+        const std::uint64_t seed = sched::mix_seed(0xd1ec7 + static_cast<std::uint64_t>(size), i);
+        ASSERT_EQ(draw_workload(o, seed, size), sample(wg, seed, size)) << name << " size " << size << " seed " << i;
+        ASSERT_EQ(draw_config(o, seed, size), sample(cg, seed, size)) << name << " size " << size << " seed " << i;
+      }
+    }
+}
+
+// plan_execution is where campaigns draw: execution i of the default campaign (every kernel
+// and filesystem) is the rapidcheck sample at the seeds it always used.
+TEST(DirectGen, CampaignPlansKeepTheirSeedMapping) {
+  harness::CampaignOptions c;
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    const harness::ExecutionPlan p = harness::plan_execution(c, i);
+    GenOptions g = c.gen;
+    g.kernels = {p.kernel};
+    g.filesystems = {p.fs};
+    const std::uint64_t s = sched::mix_seed(c.seed, i);
+    ASSERT_EQ(p.workload, sample(workload(g), s, rc::kNominalSize)) << "execution " << i;
+    model::Config want = sample(config(g), sched::mix_seed(s, 1), rc::kNominalSize);
+    ASSERT_EQ(p.config, want) << "execution " << i;
+  }
+}
+
+}  // namespace
+}  // namespace dc::gen
