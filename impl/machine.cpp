@@ -10,6 +10,7 @@
 #include "impl/aio.hpp"
 #include "impl/fs/ext4.hpp"
 #include "impl/fs/xfs.hpp"
+#include "impl/iomap/fs.hpp"
 #include "impl/mutants.hpp"
 #include "impl/variant.hpp"
 #include "impl/vfs.hpp"
@@ -55,8 +56,11 @@ struct Machine::Impl {
 Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::make_unique<Impl>()) {
   impl_->w = w;
   impl_->c = c;
+  const bool iomap_era = model::is_iomap_kernel(c.kernel);
   if (c.fs == model::Fs::Ext4)
-    impl_->fs = ext4_fs_type();
+    impl_->fs = iomap_era ? ext4_iomap_fs_type() : ext4_fs_type();
+  else if (c.fs == model::Fs::Xfs && iomap_era)
+    throw std::invalid_argument(fmt::format("xfs is not ported to kernel {} yet", model::to_string(c.kernel)));
   else if (c.fs == model::Fs::Xfs)
     impl_->fs = xfs_fs_type();
   else
@@ -126,7 +130,8 @@ void Machine::Impl::mount() {
   sb->s_disk = &dsk;
   sb->s_journal = &dsk.journal;
   sb->s_type = fs;
-  sb->dioread_nolock = c.dioread_nolock;
+  // dioread_nolock is the ext4 default since 5.6 (244adf6426ee): writeback allocates unwritten.
+  sb->dioread_nolock = c.dioread_nolock || model::is_iomap_kernel(c.kernel);
   if (fs->fill_super(sb)) throw std::runtime_error("mount: fill_super failed");
 
   ino = kzalloc<inode>("inode", GFP_KERNEL);
@@ -138,6 +143,7 @@ void Machine::Impl::mount() {
   ino->i_blkbits = sb->s_blkbits;
   ino->is_sync = w.inode_sync;
   mutex_init(&ino->i_mutex);
+  if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
   mutex_init(&ino->i_aio_mutex);
   init_rwsem(&ino->i_data_sem);
   init_waitqueue_head(&ino->i_ioend_wq);
@@ -260,10 +266,10 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       return fs->aio_write(&k, buf, off);
     }
     case OpKind::Truncate: {
-      // do_truncate
-      mutex_lock(&ino->i_mutex);
+      // do_truncate (inode_lock: i_mutex on 3.x, i_rwsem on 6.x)
+      inode_lock(ino);
       const int r = fs->setattr_size(ino, len);
-      mutex_unlock(&ino->i_mutex);
+      inode_unlock(ino);
       return r;
     }
     case OpKind::Fallocate:

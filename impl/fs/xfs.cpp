@@ -44,7 +44,10 @@ enum class XfsFix {
   // crash the block inside the on-disk size read its stale contents (xfstests generic/042).
   DelallocUnwritten,
 };
-bool xfs_has(XfsFix) { return variant_kernel() == model::Kernel::V3_12_fixed; }
+bool xfs_has(XfsFix) {
+  const model::Kernel k = variant_kernel();
+  return k == model::Kernel::V3_12_fixed || model::is_iomap_kernel(k);  // all upstream by 5.8
+}
 
 constexpr const char* kIoendCache = "ioend";
 constexpr const char* kInodeCache = "xfs_inode";
