@@ -122,6 +122,7 @@ void iomap_dio_done(iomap_dio* d) {
   if (variant_has(Fix::IomapErrorCompletionInTask) && d->error) d->flags &= ~IOMAP_DIO_INLINE_COMP;
   if (d->flags & IOMAP_DIO_INLINE_COMP) {
     WRITE_ONCE<void*>(iocb->private_, nullptr);
+    d->aio.owner = d;  // container_of in the kernel
     iomap_dio_complete_work(&d->aio.work);  // in this interrupt
     return;
   }
