@@ -350,7 +350,7 @@ ssize_t iomap_dio_rw(kiocb* iocb, const user_buf& buf, bool write, const iomap_o
     const loff_t done = iomap_dio_iter(d, m, pos, n);
     if (ops->iomap_end) {
       r = ops->iomap_end(in, pos, n, done > 0 ? done : 0, iflags, &m);
-      if (r < 0 && done >= 0) {
+      if (r < 0 && done == 0) {  // iomap_iter: an ->iomap_end error counts only if nothing was processed
         ret = r;
         break;
       }
