@@ -82,8 +82,11 @@ class Observable {
       if (o.is_aio() && known(o.end) && o.end_res < 0) continue;  // io_submit rejected it
       if (is_write(op.kind)) {
         // 3.12 rejects a misaligned direct write before doing anything; today's iomap (host
-        // histories: no Config) checks alignment per mapping and may have written a part.
-        if (have && r == kEINVAL && o.is_direct() && misaligned(op) && f_.c) continue;
+        // histories: no Config, and the 6.6 / 6.18 engine) checks alignment per mapping and
+        // may have written a part.
+        if (have && r == kEINVAL && o.is_direct() && misaligned(op) && f_.c &&
+            !is_iomap_kernel(f_.c->kernel))
+          continue;
         // A zero-length write covers no sector, even at a misaligned offset (sec_hi would
         // round the offset itself up to a whole sector).
         if (op.len == 0) continue;

@@ -221,7 +221,7 @@ loff_t iomap_dio_bio_iter(iomap_dio* d, const iomap& m, loff_t pos, loff_t lengt
   if (write) {
     b->data.assign(b->nsect, d->buf->write_id);
   } else {
-    b->read_dst = d->buf->read + (pos - d->buf_pos) / ss;
+    b->read_dst = d->buf->read + (pos / ss - d->buf_pos / ss);  // user memory by file sector
   }
   d->size += length;
   copied = length;
@@ -239,7 +239,8 @@ loff_t iomap_dio_bio_iter(iomap_dio* d, const iomap& m, loff_t pos, loff_t lengt
 // iomap_dio_hole_iter: a read of a hole or unwritten extent zero-fills the user buffer.
 loff_t iomap_dio_hole_iter(iomap_dio* d, loff_t pos, loff_t length) {
   const loff_t ss = d->inode->i_sb->s_bdev->sector_size;
-  for (loff_t p = pos; p < pos + length; p += ss) d->buf->read[(p - d->buf_pos) / ss] = model::kZero;
+  // iov_iter_zero; the port's user buffer has one entry per file sector the read overlaps
+  for (loff_t s = pos / ss; s * ss < pos + length; ++s) d->buf->read[s - d->buf_pos / ss] = model::kZero;
   d->size += length;
   return length;
 }
