@@ -217,7 +217,8 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       if (rd) {
         rb = &read_bufs[op.id];
         read_offsets[op.id] = off;
-        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (len + ss - 1) / ss)), model::kZero);
+        // one entry per file sector the read overlaps (a misaligned read overlaps one more)
+        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (off % ss + len + ss - 1) / ss)), model::kZero);
         buf.read = rb->data();
       } else {
         buf.write_id = model::write_id_of(op);

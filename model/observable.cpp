@@ -327,9 +327,13 @@ class Observable {
       const bool iomap_read = f_.c && is_iomap_kernel(f_.c->kernel) && is_read(op.kind);
       if (o.is_direct() && misaligned(op) && !iomap_read) {
         exp = {kEINVAL, kENOMEM};  // 3.12 ext4 allocates the io_end before the alignment check
+        // 6.x: the aligned mappings before the misaligned one went to bios; a failed one
+        // sets dio->error first (iomap_dio_set_error: first error wins)
+        if (f_.c && is_iomap_kernel(f_.c->kernel) && f_.dio_failed(o, at)) exp.insert(kEIO);
         if (is_read(op.kind) && eof_read_returns_zero(op, o.begin, at)) exp.insert(0);
       } else if (o.is_direct() && f_.dio_failed(o, at)) {
         exp = {kEIO};
+        if (iomap_read && misaligned(op)) exp.insert(kEINVAL);  // the submitter's error won
       } else if (is_write(op.kind)) {
         exp = {static_cast<std::int64_t>(op.len)};
         if (o.is_direct()) exp.insert(kENOMEM);
