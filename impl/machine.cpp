@@ -11,6 +11,7 @@
 #include "impl/fs/ext4.hpp"
 #include "impl/fs/xfs.hpp"
 #include "impl/kernel/execution.hpp"
+#include "impl/iomap/fs.hpp"
 #include "impl/vfs.hpp"
 
 namespace dc::kern {
@@ -53,8 +54,11 @@ struct Machine::Impl {
 Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::make_unique<Impl>()) {
   impl_->w = w;
   impl_->c = c;
+  const bool iomap_era = model::is_iomap_kernel(c.kernel);
   if (c.fs == model::Fs::Ext4)
-    impl_->fs = ext4_fs_type();
+    impl_->fs = iomap_era ? ext4_iomap_fs_type() : ext4_fs_type();
+  else if (c.fs == model::Fs::Xfs && iomap_era)
+    throw std::invalid_argument(fmt::format("xfs is not ported to kernel {} yet", model::to_string(c.kernel)));
   else if (c.fs == model::Fs::Xfs)
     impl_->fs = xfs_fs_type();
   else
@@ -117,7 +121,8 @@ void Machine::Impl::mount() {
   sb->s_disk = &dsk;
   sb->s_journal = &dsk.journal;
   sb->s_type = fs;
-  sb->dioread_nolock = c.dioread_nolock;
+  // dioread_nolock is the ext4 default since 5.6 (244adf6426ee): writeback allocates unwritten.
+  sb->dioread_nolock = c.dioread_nolock || model::is_iomap_kernel(c.kernel);
   if (fs->fill_super(sb)) throw std::runtime_error("mount: fill_super failed");
 
   ino = kzalloc<inode>("inode", GFP_KERNEL);
@@ -129,6 +134,7 @@ void Machine::Impl::mount() {
   ino->i_blkbits = sb->s_blkbits;
   ino->is_sync = w.inode_sync;
   mutex_init(&ino->i_mutex);
+  if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
   mutex_init(&ino->i_aio_mutex);
   init_rwsem(&ino->i_data_sem);
   init_waitqueue_head(&ino->i_ioend_wq);
@@ -198,7 +204,8 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       if (rd) {
         rb = &read_bufs[op.id];
         read_offsets[op.id] = off;
-        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (len + ss - 1) / ss)), model::kZero);
+        // one entry per file sector the read overlaps (a misaligned read overlaps one more)
+        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (off % ss + len + ss - 1) / ss)), model::kZero);
         buf.read = rb->data();
       } else {
         buf.write_id = model::write_id_of(op);
@@ -247,10 +254,10 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       return fs->aio_write(&k, buf, off);
     }
     case OpKind::Truncate: {
-      // do_truncate
-      mutex_lock(&ino->i_mutex);
+      // do_truncate (inode_lock: i_mutex on 3.x, i_rwsem on 6.x)
+      inode_lock(ino);
       const int r = fs->setattr_size(ino, len);
-      mutex_unlock(&ino->i_mutex);
+      inode_unlock(ino);
       return r;
     }
     case OpKind::Fallocate:

@@ -37,6 +37,21 @@ void inode_dio_wait(inode* in) {
   ktrace(model::EvKind::InodeDioWaitEnd, in->id);
 }
 
+void inode_lock(inode* in) {
+  if (model::is_iomap_kernel(Execution::current().variant().kernel()))
+    down_write(&in->i_rwsem);
+  else
+    mutex_lock(&in->i_mutex);
+}
+void inode_unlock(inode* in) {
+  if (model::is_iomap_kernel(Execution::current().variant().kernel()))
+    up_write(&in->i_rwsem);
+  else
+    mutex_unlock(&in->i_mutex);
+}
+void inode_lock_shared(inode* in) { down_read(&in->i_rwsem); }
+void inode_unlock_shared(inode* in) { up_read(&in->i_rwsem); }
+
 // Plain loads and stores, as in the kernel: no scheduling point, but recorded accesses.
 loff_t i_size_read(const inode* in) {
   unlocked_access(&in->i_size, Access::Read);

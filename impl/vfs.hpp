@@ -126,6 +126,7 @@ struct inode {
   atomic_t i_dio_count;
   unsigned long i_state = 0;
   mutex i_mutex;
+  rw_semaphore i_rwsem;  // iomap-era kernels (6.x): the inode lock, shared or exclusive
   void* i_private = nullptr;  // ext4: current AIO io_end (ext4_inode_aio)
   int i_count = 0;            // references (open files)
   bool is_sync = false;       // IS_SYNC
@@ -225,6 +226,11 @@ class FsType {
 void inode_dio_begin(inode* in);  // atomic_inc(&i_dio_count)
 void inode_dio_done(inode* in);
 void inode_dio_wait(inode* in);
+// The inode lock: i_rwsem on the iomap-era kernels, i_mutex on 3.x (same events as before).
+void inode_lock(inode* in);
+void inode_unlock(inode* in);
+void inode_lock_shared(inode* in);    // 6.x only
+void inode_unlock_shared(inode* in);  // 6.x only
 loff_t i_size_read(const inode* in);
 void i_size_write(inode* in, loff_t size);
 

@@ -129,8 +129,12 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
               fmt::format("dio #{} completed with references held", e.obj));
         } else if (e.actor != d->zero_actor) {
           bool handed = false;  // the last dropper deferred it to a worker
-          for (std::size_t i = d->zero_drop + 1; i < k; ++i)
+          for (std::size_t i = d->zero_drop + 1; i < k; ++i) {
             handed |= t.events[i].kind == EvKind::WorkQueued && t.events[i].actor == d->zero_actor;
+            // iomap: the last completion woke the waiting submitter, which completes it
+            handed |= t.events[i].kind == EvKind::DioWake && t.events[i].obj == e.obj &&
+                      t.events[i].actor == d->zero_actor && d->queued == kNever;
+          }
           if (!handed)
             add(prop::kInv2, k, "dio_complete by the context that dropped the last reference",
                 fmt::format("dio #{} dropped to 0 by actor {}, completed by actor {}", e.obj,

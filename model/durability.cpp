@@ -50,6 +50,7 @@ void check_inv10(const Facts& f, Out& out) {
   std::map<std::uint16_t, std::vector<SyncWindow>> open;
   std::map<std::uint32_t, std::pair<std::size_t, std::int64_t>> completed;  // op -> (index, res)
   std::map<ObjId, std::size_t> last_bio_end;
+  std::set<std::uint32_t> write_through;  // ops whose dio skipped the sync legitimately
   for (std::size_t k = 0; k < t.events.size(); ++k) {
     const Event& e = t.events[k];
     switch (e.kind) {
@@ -78,11 +79,17 @@ void check_inv10(const Facts& f, Out& out) {
       case EvKind::AioComplete:
         if (!completed.contains(e.op)) completed[e.op] = {k, e.a};
         break;
+      case EvKind::WriteThrough:  // iomap: every data bio FUA over written blocks: no sync due
+        if (e.op != kNoOp && !ext.unwritten(f.op(e.op) ? f.op(e.op)->op->offset : 0,
+                                            f.op(e.op) ? f.op(e.op)->op->len : 0, k))
+          write_through.insert(e.op);
+        break;
       default:
         break;
     }
   }
   for (const OpFacts* o : dsync) {
+    if (write_through.contains(o->op->id)) continue;
     auto c = completed.find(o->op->id);
     if (c == completed.end() || c->second.second <= 0) continue;
     // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture those.

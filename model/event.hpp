@@ -83,7 +83,11 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(KernelWarn, "WARN_ON fired")                                                           \
   /* added after the first release: appended so existing kinds keep their values */        \
   X(SuperShutdown, "generic_shutdown_super begins (the unmount: a workload Unmount op or "    \
-                   "the end-of-run teardown actor \"umount\"); obj = superblock")
+                   "the end-of-run teardown actor \"umount\"); obj = superblock")          \
+  X(DioWake, "iomap (6.x): the completion that dropped dio->ref to 0 cleared submit.waiter " \
+             "and woke the waiting submitter, which runs iomap_dio_complete; obj = dio")    \
+  X(WriteThrough, "iomap (6.x): every write bio of dio `obj` was REQ_FUA, so the submitter " \
+                  "cleared IOMAP_DIO_NEED_SYNC (no generic_write_sync at completion)")
 
 // Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
 // the one-line docs above were ambiguous. Additive: no existing meaning changes.

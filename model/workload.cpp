@@ -34,6 +34,8 @@ const char* to_string(Kernel k) {
     case Kernel::V7b7a8665: return "7b7a8665";
     case Kernel::V3_12: return "3.12";
     case Kernel::V3_12_fixed: return "3.12-fixed";
+    case Kernel::V6_6: return "6.6";
+    case Kernel::V6_18: return "6.18";
   }
   return "?";
 }
@@ -42,6 +44,8 @@ const char* to_string(Fs f) { return f == Fs::Ext4 ? "ext4" : "xfs"; }
 
 bool parse_kernel(const std::string& s, Kernel& out) {
   for (Kernel k : kAllKernels)
+    if (s == to_string(k)) return out = k, true;
+  for (Kernel k : kIomapKernels)
     if (s == to_string(k)) return out = k, true;
   return false;
 }

@@ -1,6 +1,7 @@
 // ext4 extent files, direct I/O. Kernel function names throughout; variant differences go
 // through variant_has(Fix::...).
 #include "impl/fs/ext4.hpp"
+#include "impl/fs/ext4_internal.hpp"
 
 #include <algorithm>
 
@@ -12,31 +13,6 @@
 
 namespace dc::kern {
 namespace {
-
-// ext4_map_blocks flags
-enum : int {
-  EXT4_GET_BLOCKS_CREATE = 0x1,
-  EXT4_GET_BLOCKS_UNINIT_EXT = 0x2,
-  EXT4_GET_BLOCKS_PRE_IO = 0x8,
-  EXT4_GET_BLOCKS_CONVERT = 0x10,
-  EXT4_GET_BLOCKS_NO_LOCK = 0x100,
-  EXT4_GET_BLOCKS_IO_CREATE_EXT =
-      EXT4_GET_BLOCKS_PRE_IO | EXT4_GET_BLOCKS_UNINIT_EXT | EXT4_GET_BLOCKS_CREATE,
-  EXT4_GET_BLOCKS_CREATE_UNINIT_EXT = EXT4_GET_BLOCKS_UNINIT_EXT | EXT4_GET_BLOCKS_CREATE,
-};
-// ext4_map_blocks result flags (same bit positions as the buffer_head states)
-enum : unsigned {
-  EXT4_MAP_MAPPED = 1u << BH_Mapped,
-  EXT4_MAP_NEW = 1u << BH_New,
-  EXT4_MAP_UNWRITTEN = 1u << BH_Unwritten,
-};
-
-struct ext4_map_blocks_t {
-  std::uint64_t m_lblk = 0;
-  std::uint64_t m_pblk = 0;
-  std::uint64_t m_len = 0;
-  unsigned m_flags = 0;
-};
 
 constexpr const char* kIoEndCache = "io_end";
 
@@ -115,8 +91,6 @@ void ext4_release_io_end(ext4_io_end_t* io) {
   kfree(io, kIoEndCache);
 }
 
-int ext4_convert_unwritten_extents(inode* in, loff_t offset, ssize_t len);
-
 int ext4_put_io_end(ext4_io_end_t* io) {
   kasan_check(io, "ext4_put_io_end");
   int err = 0;
@@ -194,6 +168,9 @@ void flag_pending_conversion(inode* in) {
     ext4_set_inode_state(in, EXT4_STATE_DIO_UNWRITTEN);
 }
 
+}  // namespace
+
+// Shared with the iomap-era ext4 (impl/iomap/ext4_file.cpp) through ext4_internal.hpp.
 void set_extent(inode* in, std::uint64_t lblk, std::uint64_t n, ExtentState st) {
   for (std::uint64_t i = 0; i < n; ++i) meta_of(in).at(lblk + i).state = st;
   ktrace(model::EvKind::ExtentMap, in->id, static_cast<std::int64_t>(lblk),
@@ -290,6 +267,8 @@ int ext4_convert_unwritten_extents(inode* in, loff_t offset, ssize_t len) {
   ktrace(model::EvKind::ConvertDone, in->id, offset, len, err);
   return err;
 }
+
+namespace {
 
 // _ext4_get_block
 int _ext4_get_block(inode* in, std::uint64_t iblock, buffer_head* bh, int flags) {
@@ -400,6 +379,8 @@ void ext4_end_io_dio(kiocb* iocb, loff_t offset, ssize_t size, void* private_, i
 
 bool ext4_should_dioread_nolock(const inode* in) { return in->i_sb->dioread_nolock; }
 
+}  // namespace
+
 // ext4_truncate: free the blocks past the new size, zero the tail of the last block
 void ext4_truncate(inode* in, loff_t size) {
   journal_t* j = in->i_sb->s_journal;
@@ -433,6 +414,8 @@ void ext4_truncate_failed_write(inode* in) {
   truncate_pagecache(in, i_size_read(in));  // truncate_inode_pages(mapping, i_size)
   ext4_truncate(in, i_size_read(in));
 }
+
+namespace {
 
 ssize_t ext4_ind_direct_IO(int rw, kiocb* iocb, inode* in, const user_buf& buf, loff_t offset) {
   bool orphan = false;
@@ -486,6 +469,8 @@ bool ext4_dio_write_allocates_written(inode* in, const user_buf& buf, loff_t off
   return offset / bs * bs >= size;  // every block wholly past EOF: nobody can read it yet
 }
 
+}  // namespace
+
 // EXT4_I(inode)->i_disksize tested without i_data_sem (the extending-DIO test): writeback of
 // another task may be moving it under its handle.
 loff_t ext4_disksize_read(inode* in) {
@@ -499,6 +484,8 @@ void ext4_update_i_disksize(inode* in, loff_t size) {
   ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, size);
   meta_of(in).disksize = size;
 }
+
+namespace {
 
 // The orphan and size handling around an extending DIO write on the extent path (4.7's
 // ext4_direct_IO_write; on 3.12 only ext4_ind_direct_IO extends). With 73fdad00b208 a write

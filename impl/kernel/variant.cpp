@@ -6,6 +6,11 @@ namespace {
 // Does the variant (kernel, fs) carry fix f? The one switch of every version difference.
 bool carries(model::Kernel k, model::Fs fs, Fix f) {
   using K = model::Kernel;
+  // The iomap-era kernels carry every 3.x fix listed here (all upstream by 5.8); the legacy
+  // paths these guard are not run on them, except shared helpers (ext4_map_blocks, aio).
+  if (f == Fix::IomapErrorCompletionInTask) return k == K::V6_18;
+  if (f == Fix::Ext4IomapEndNotblk) return k == K::V6_6;
+  if (model::is_iomap_kernel(k)) return f != Fix::Count_;
   switch (f) {
     case Fix::GenericDeferredCompletion:
     case Fix::AioKiocbFreeInComplete:
@@ -28,8 +33,10 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
     case Fix::XfsUnalignedDioWaitAfterSubmit:
     case Fix::XfsDelallocUnwritten:
       return k == K::V3_12_fixed && fs == model::Fs::Xfs;
+    case Fix::IomapErrorCompletionInTask:
+    case Fix::Ext4IomapEndNotblk:
     case Fix::Count_:
-      break;
+      break;  // decided above
   }
   return false;
 }

@@ -79,6 +79,15 @@ enum class Fix {
   // fsync or O_DSYNC write of another range) could make durable before the data: after a
   // crash the block inside the on-disk size read its stale contents (xfstests generic/042).
   XfsDelallocUnwritten,
+
+  // ---- iomap era (impl/iomap/): differences between the 6.6 and 6.18 variants ----
+  // ddb4873286e0 "iomap: always run error completions in user context", in 6.18.2 (and the
+  // 6.6.y queue of Dec 2025, later than the 6.6 release we pin): a dio with an error never
+  // completes inline, and async reads create s_dio_done_wq too.
+  IomapErrorCompletionInTask,
+  // 6.6 ext4_iomap_end: a direct write mapping that wrote 0 bytes returns -ENOTBLK (buffered
+  // fallback); 6.18 has no ->iomap_end for ext4 DIO.
+  Ext4IomapEndNotblk,
   Count_
 };
 
