@@ -210,7 +210,10 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
           fmt::format("{} never completed", op_name(f, id)));
   }
 
-  for (const auto& [id, d] : dios) {
+  for (const auto& entry : dios) {
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const auto& id = entry.first;
+    const auto& d = entry.second;
     const OpFacts* o = f.op(d.op);
     if (f.quiescent()) {
       if (d.freed == kNever)
