@@ -40,5 +40,6 @@ int ext4_convert_unwritten_extents(inode* in, loff_t offset, ssize_t len);
 void ext4_truncate(inode* in, loff_t size);
 void ext4_truncate_failed_write(inode* in);
 void ext4_update_i_disksize(inode* in, loff_t size);
+void ext4_alloc_file_blocks(inode* in, loff_t offset, loff_t len);
 
 }  // namespace dc::kern

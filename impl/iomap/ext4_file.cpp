@@ -331,22 +331,10 @@ class Ext4Iomap final : public FsType {
   long fallocate(file* f, bool keep_size, loff_t offset, loff_t len) override {
     inode* in = f->f_inode;
     if (len <= 0) return -EINVAL;
-    const loff_t bs = in->i_sb->s_blocksize;
     journal_t* j = in->i_sb->s_journal;
     inode_lock(in);
     inode_dio_wait(in);  // newcomers block on i_rwsem
-    auto lblk = static_cast<std::uint64_t>(offset / bs);
-    const auto last = static_cast<std::uint64_t>((offset + len - 1) / bs);
-    while (lblk <= last) {
-      jbd2_journal_start(j);
-      ext4_map_blocks_t map;
-      map.m_lblk = lblk;
-      map.m_len = last - lblk + 1;
-      const int r = ext4_map_blocks(in, &map, EXT4_GET_BLOCKS_CREATE_UNINIT_EXT);
-      jbd2_journal_stop(j);
-      if (r < 0) break;
-      lblk += std::max<std::uint64_t>(1, map.m_len);
-    }
+    ext4_alloc_file_blocks(in, offset, len);
     if (!keep_size && offset + len > i_size_read(in)) {
       jbd2_journal_start(j);
       ext4_update_inode_size(in, offset + len);

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "harness/sched/scheduler.hpp"
 #include "impl/kernel/execution.hpp"
@@ -110,12 +113,31 @@ inline model::Op op(model::OpKind k, std::uint32_t id, std::uint64_t off = 0, st
   return o;
 }
 
+// A configuration for scripted engine tests: one worker per workqueue.
+inline model::Config engine_config(model::Kernel k, model::Fs fs) {
+  model::Config c;
+  c.kernel = k;
+  c.fs = fs;
+  c.wq_concurrency = 1;
+  return c;
+}
+
 // gtest parameter names for kernel variants: "k3_12_fixed".
 inline std::string kernel_param_name(model::Kernel k) {
   std::string n = model::to_string(k);
   std::replace(n.begin(), n.end(), '.', '_');
   std::replace(n.begin(), n.end(), '-', '_');
   return "k" + n;
+}
+
+// Every 3.x variant on both filesystems, named "k3_12_fixed_xfs": for
+// INSTANTIATE_TEST_SUITE_P(..., all_3x_variants_and_fs(), variant_and_fs_name).
+using VariantAndFs = std::tuple<model::Kernel, model::Fs>;
+inline auto all_3x_variants_and_fs() {
+  return ::testing::Combine(::testing::ValuesIn(model::kAllKernels), ::testing::ValuesIn(model::kAllFs));
+}
+inline std::string variant_and_fs_name(const ::testing::TestParamInfo<VariantAndFs>& p) {
+  return kernel_param_name(std::get<0>(p.param)) + "_" + model::to_string(std::get<1>(p.param));
 }
 
 }  // namespace dc::test

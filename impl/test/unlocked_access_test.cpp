@@ -22,14 +22,11 @@ using model::OpKind;
 
 constexpr std::uint64_t kB = 4096;
 
-class UnlockedAccess : public ::testing::TestWithParam<std::tuple<Kernel, model::Fs>> {};
+class UnlockedAccess : public ::testing::TestWithParam<VariantAndFs> {};
 
 TEST_P(UnlockedAccess, AnotherTaskRunsRightBeforeTruncatesSizeStore) {
   const auto [k, fs] = GetParam();
-  model::Config c;
-  c.kernel = k;
-  c.fs = fs;
-  c.wq_concurrency = 1;
+  const model::Config c = engine_config(k, fs);
   model::Workload w;
   w.initial_size = 2 * kB;
   w.written = {{0, 2 * kB}};
@@ -69,14 +66,7 @@ TEST_P(UnlockedAccess, AnotherTaskRunsRightBeforeTruncatesSizeStore) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, UnlockedAccess,
-                         ::testing::Combine(::testing::Values(Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
-                                                             Kernel::V3_12_fixed),
-                                            ::testing::Values(model::Fs::Ext4, model::Fs::Xfs)),
-                         [](const auto& p) {
-                           return kernel_param_name(std::get<0>(p.param)) + "_" +
-                                  model::to_string(std::get<1>(p.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(AllVariants, UnlockedAccess, all_3x_variants_and_fs(), variant_and_fs_name);
 
 }  // namespace
 }  // namespace dc::test

@@ -26,14 +26,6 @@ using model::OpKind;
 
 constexpr std::uint64_t kB = 4096;
 
-model::Config cfg(Kernel k, model::Fs fs) {
-  model::Config c;
-  c.kernel = k;
-  c.fs = fs;
-  c.wq_concurrency = 1;
-  return c;
-}
-
 std::vector<std::string> props(const model::Workload& w, const model::Config& c, const RunOut& r) {
   std::vector<std::string> out;
   for (const auto& v : model::check(w, c, r.trace)) out.push_back(v.property);
@@ -45,7 +37,7 @@ std::size_t dev_write_of(const RunOut& r, std::uint32_t wid) {
   return r.first(EvKind::DevWrite, [wid](const model::Event& e) { return e.c == wid; });
 }
 
-class WritebackCrash : public ::testing::TestWithParam<std::tuple<Kernel, model::Fs>> {};
+class WritebackCrash : public ::testing::TestWithParam<VariantAndFs> {};
 
 // An append written back by fsync: the on-disk size comes to cover block 2 only after that
 // block's data write.
@@ -59,7 +51,7 @@ TEST_P(WritebackCrash, OnDiskSizeCoversAnAppendOnlyAfterItsData) {
   w.tasks = {t};
   Scripted st;
   st.policy = [](const model::Trace&) { return std::vector<std::string>{"task", "irq", "kworker"}; };
-  const RunOut r = run(w, cfg(k, fs), st);
+  const RunOut r = run(w, engine_config(k, fs), st);
   ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
   const std::size_t data = dev_write_of(r, model::write_id_of(w.tasks[0].ops[0]));
   const std::size_t size = r.first(EvKind::DiskSizeUpdate, [](const model::Event& e) {
@@ -70,7 +62,7 @@ TEST_P(WritebackCrash, OnDiskSizeCoversAnAppendOnlyAfterItsData) {
   if (fs == model::Fs::Xfs) {
     EXPECT_LT(data, size) << r.dump();  // xfs_end_io -> xfs_setfilesize
   }
-  EXPECT_TRUE(props(w, cfg(k, fs), r).empty());
+  EXPECT_TRUE(props(w, engine_config(k, fs), r).empty());
 }
 
 // Blocks 2 and 3 are holes inside EOF. Task 1 writes block 2 buffered and fsyncs; its
@@ -97,7 +89,7 @@ TEST_P(WritebackCrash, LogForceBetweenDelallocAllocationAndItsData) {
     if (!allocated) return std::vector<std::string>{"task1", "irq", "kworker"};
     return std::vector<std::string>{"task0", "irq", "kworker", "task1"};
   };
-  const model::Config c = cfg(k, fs);
+  const model::Config c = engine_config(k, fs);
   const RunOut r = run(w, c, st);
   ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::Deadlock) << r.outcome.detail << "\n" << r.dump();
   const auto v = props(w, c, r);
@@ -127,14 +119,7 @@ TEST_P(WritebackCrash, LogForceBetweenDelallocAllocationAndItsData) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, WritebackCrash,
-                         ::testing::Combine(::testing::Values(Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
-                                                             Kernel::V3_12_fixed),
-                                            ::testing::Values(model::Fs::Ext4, model::Fs::Xfs)),
-                         [](const auto& p) {
-                           return kernel_param_name(std::get<0>(p.param)) + "_" +
-                                  model::to_string(std::get<1>(p.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(AllVariants, WritebackCrash, all_3x_variants_and_fs(), variant_and_fs_name);
 
 }  // namespace
 }  // namespace dc::test
