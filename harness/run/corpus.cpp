@@ -144,7 +144,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
     throw CorpusError(fmt::format("{}: invalid JSON: {}", origin, e.what()));
   }
   rd.only(j, "", {"format", "version", "kernel", "fs", "mutants", "wq_concurrency", "dioread_nolock",
