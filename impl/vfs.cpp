@@ -84,6 +84,10 @@ void writepage(inode* in, std::uint64_t lblk) {
     m.locked.erase(lblk);
     wake_up_bit(&m, PG_writeback);
   };
+  // A page wholly past i_size belongs to a truncate in progress (i_size is already down, the
+  // page not yet dropped): xfs_vm_writepage redirties it, ext4_bio_write_page writes none of
+  // its buffers. Either way nothing reaches the disk and no block is allocated for it.
+  if (static_cast<loff_t>(lblk) * in->i_sb->s_blocksize >= i_size_read(in)) return unlock_page();
   std::uint64_t pblk = 0;
   const int err = in->i_sb->s_type->writepage_map(in, lblk, &pblk);
   if (err) return unlock_page();
@@ -138,13 +142,16 @@ int filemap_write_and_wait_range(inode* in, loff_t start, loff_t end) {
   might_sleep("filemap_write_and_wait_range");
   if (end < start) return 0;
   const std::uint64_t lo = first_block(in, start), hi = last_block(in, end);
+  // write_cache_pages: one pass over the range with a cursor. A page ->writepage left dirty
+  // (one wholly past i_size) is not visited again, or the pass would never end.
+  std::uint64_t next = lo;
   for (;;) {
     sched_point(&in->i_mapping);
-    auto it = std::find_if(in->i_mapping.pages.begin(), in->i_mapping.pages.end(),
-                           [lo, hi](const auto& kv) {
-                             return kv.first >= lo && kv.first <= hi && kv.second.dirty;
-                           });
-    if (it != in->i_mapping.pages.end()) {
+    auto& pages = in->i_mapping.pages;
+    auto it = pages.lower_bound(next);
+    while (it != pages.end() && it->first <= hi && !it->second.dirty) ++it;
+    if (it != pages.end() && it->first <= hi) {
+      next = it->first + 1;
       writepage(in, it->first);
       continue;
     }
@@ -201,7 +208,13 @@ void truncate_pagecache(inode* in, loff_t newsize) {
   }
 }
 
+// One page at a time, as the kernel: ->write_begin locks the page (waiting for writeback,
+// which holds the lock while it maps the block), the bytes are copied in, and ->write_end
+// (generic_write_end; ext4 and XFS both end there) dirties the page and raises i_size to the
+// end of the copy before it unlocks the page. So i_size grows page by page, and writeback
+// never sees a dirty page of this write lying wholly past i_size.
 ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
+  address_space& m = in->i_mapping;
   const loff_t bs = in->i_sb->s_blocksize;
   const loff_t ss = in->i_sb->s_bdev->sector_size;
   const loff_t end = pos + buf.len;
@@ -209,14 +222,16 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
     const auto lblk = static_cast<std::uint64_t>(p / bs);
     const loff_t blk_start = static_cast<loff_t>(lblk) * bs;
     const loff_t chunk_end = std::min(end, blk_start + bs);
-    sched_point(&in->i_mapping);
+    sched_point(&m);
+    wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+    kaccess(&m, Access::Write);
     page& pg = find_or_create_page(in, lblk);
     for (loff_t s = p / ss * ss; s < chunk_end; s += ss)
       pg.sect[static_cast<std::size_t>((s - blk_start) / ss)] = buf.write_id;
     pg.dirty = true;
+    if (chunk_end > i_size_read(in)) i_size_write(in, chunk_end);
     p = chunk_end;
   }
-  if (end > i_size_read(in)) i_size_write(in, end);
   return buf.len;
 }
 
@@ -267,7 +282,7 @@ ssize_t generic_file_direct_write(kiocb* iocb, const user_buf& buf, loff_t pos, 
   }
   if (written > 0) {
     const loff_t npos = pos + written;
-    if (npos > i_size_read(in)) i_size_write(in, npos);
+    if (npos > i_size_read(in) && !iocb->ki_keep_size) i_size_write(in, npos);
     kasan_check(iocb, "generic_file_direct_write: *ppos");
     *ppos = npos;
   }

@@ -182,6 +182,9 @@ struct kiocb {
   std::uint32_t ki_op = model::kNoOp;  // workload op id (user_data)
   bool ki_dsync = false;               // per-I/O RWF_DSYNC
   bool ki_read = false;
+  // Set by the filesystem: this direct write does not move i_size when it returns (ext4
+  // since 5.5 extends only writes that were extending when they started).
+  bool ki_keep_size = false;
   const std::vector<std::uint32_t>* ki_buf = nullptr;  // read buffer (user memory)
   int ki_users = 0;      // 3.11 only
   bool ki_cancel = false;  // 3.11 only: KIOCB_CANCELLED

@@ -645,6 +645,10 @@ ssize_t ext4_file_dio_write(kiocb* iocb, const user_buf& buf, loff_t pos) {
     up_read(&in->i_data_sem);
     if (all_written && !((pos | buf.len) & (bs - 1))) overwrite = 1;
   }
+  // An overwrite lies inside i_size when it starts; a truncate may overtake it while
+  // i_mutex is dropped, and only the unfixed kernels then re-extend the file over the
+  // freed blocks (generic_file_direct_write).
+  if (overwrite && variant_has(Fix::Ext4OverwriteDioKeepsSize)) iocb->ki_keep_size = true;
   ssize_t ret = __generic_file_aio_write(iocb, buf, &iocb->ki_pos);
   // ... nor one after it: a queued unaligned AIO is waited for before i_mutex goes (the
   // iocb may be gone: only the inode is used).

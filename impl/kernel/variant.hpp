@@ -52,6 +52,14 @@ enum class Fix {
   // i_disksize. Before it, a delalloc buffered write that had raised i_size but not
   // i_disksize left an O_(D)SYNC direct write below i_size durable with a short on-disk size.
   Ext4DioUpdatesDisksize,
+  // 378f32bab371 "ext4: introduce direct I/O write using iomap infrastructure" (v5.5): after a
+  // direct write, ext4 moves i_size only for a write that was extending when it started
+  // (ext4_handle_inode_extension under `extend`). Before it, an unlocked (dioread_nolock)
+  // overwrite went back through generic_file_direct_write, which raised i_size to the
+  // write's end after re-taking i_mutex: a truncate that ran meanwhile (waiting only for the
+  // DIO itself) had freed the blocks, and the file was re-extended over holes where the
+  // write's reported data had gone (property read-size-with-data).
+  Ext4OverwriteDioKeepsSize,
 
   // XFS only (3.12-fixed on XFS).
   // ee70daaba82d "xfs: update i_size after unwritten conversion in dio completion": the

@@ -119,6 +119,49 @@ TEST_P(WritebackCrash, LogForceBetweenDelallocAllocationAndItsData) {
   }
 }
 
+// An O_DSYNC buffered append of two blocks, with an fsync from another task run to the end
+// right after the first page was copied in. ->write_end raises i_size page by page under the
+// page lock, so the fsync writes back only the first page (inside i_size) and the on-disk
+// size comes to cover the second one through the append's own sync. (When the port raised
+// i_size once after the whole copy, the fsync wrote both pages while they lay past i_size,
+// the on-disk size stayed short, and the append's sync found nothing left to write: a
+// crash-durability violation on 3.12-fixed, docs/triage/README.md.)
+TEST_P(WritebackCrash, BufferedAppendRaisesISizePageByPage) {
+  const auto [k, fs] = GetParam();
+  model::Workload w;
+  w.initial_size = kB;
+  w.written = {{0, kB}};
+  model::Task t0, t1;
+  model::Op append = op(OpKind::BufWrite, 0, kB, 2 * kB);
+  append.dsync = true;
+  t0.ops = {append, op(OpKind::Crash, 1)};
+  t1.ops = {op(OpKind::Fsync, 2)};
+  w.tasks = {t0, t1};
+  Scripted st;
+  st.policy = [](const model::Trace& t) {
+    const bool first_page = std::any_of(t.events.begin(), t.events.end(), [](const model::Event& e) {
+      return e.kind == EvKind::SizeUpdate && e.op == 0;
+    });
+    if (!first_page) return std::vector<std::string>{"task0", "irq", "kworker"};
+    return std::vector<std::string>{"task1", "irq", "kworker", "task0"};
+  };
+  const model::Config c = engine_config(k, fs);
+  const RunOut r = run(w, c, st);
+  ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::Deadlock) << r.outcome.detail << "\n" << r.dump();
+  std::vector<std::int64_t> sizes;
+  for (const model::Event& e : r.trace.events)
+    if (e.kind == EvKind::SizeUpdate && e.op == 0) sizes.push_back(e.b);
+  EXPECT_EQ(sizes, (std::vector<std::int64_t>{2 * kB, 3 * kB})) << r.dump();
+  // The fsync ran between the two pages: it wrote the first and not the second.
+  const std::size_t fsync_end = r.first(EvKind::OpEnd, [](const model::Event& e) { return e.op == 2; });
+  const std::size_t second_size = r.first(EvKind::SizeUpdate, [](const model::Event& e) {
+    return e.op == 0 && e.b == static_cast<std::int64_t>(3 * kB);
+  });
+  ASSERT_NE(fsync_end, std::string::npos) << r.dump();
+  EXPECT_LT(fsync_end, second_size) << r.dump();
+  EXPECT_TRUE(props(w, c, r).empty()) << r.dump();
+}
+
 INSTANTIATE_TEST_SUITE_P(AllVariants, WritebackCrash, all_3x_variants_and_fs(), variant_and_fs_name);
 
 }  // namespace
