@@ -20,7 +20,7 @@ struct KillOptions {
   std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
   int jobs = 1;                         // seeds run in parallel
   ExhaustiveOptions exhaustive;         // the `exhaustive` strategy's per-workload cap and bound
-  gen::GenOptions gen;
+  gen::GenOptions gen = campaign_gen();
   // Search each mutant with mutant_gen_options (the default menu tilted towards the
   // catalogue row's minimal scenario; never a hand-written workload or schedule) instead
   // of `gen`.
