@@ -1,6 +1,7 @@
 // Shared pieces of the diocheck command: exit codes, errors, output helpers, and the
 // registration function of each subcommand (one file per subcommand).
 #pragma once
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@
 
 namespace dc::cli {
 
-enum Exit : int { kOk = 0, kViolation = 1, kUsage = 2 };
+// kCheckerBug: the determinism self-check saw one execution give two traces.
+enum Exit : int { kOk = 0, kViolation = 1, kUsage = 2, kCheckerBug = 3 };
 
 // Bad usage or bad input: one line on stderr, exit 2.
 struct UsageError : std::runtime_error {
@@ -62,6 +64,11 @@ std::size_t mark_known(harness::CampaignResult& r, const std::string& dir);
 void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
                           const std::vector<model::Fs>& fss);
 std::string findings_json(const harness::CampaignResult& r);
+// Interleaving coverage and the determinism self-check of a campaign (docs/coverage.md); a
+// self-check mismatch also goes to stderr with both traces.
+void print_coverage(const harness::CampaignResult& r);
+void print_self_check(const harness::CampaignResult& r);
+nlohmann::json coverage_json(const harness::CampaignResult& r);
 std::string junit_xml(const harness::CampaignResult& r);
 // A progress line on stderr (redrawn in place on a terminal, every 10 s otherwise).
 void show_progress(const harness::Progress& p);

@@ -33,6 +33,7 @@ struct Fuzz : Command {
     const std::size_t known = mark_known(r, known_dir);
     write_findings(r, corpus_dir);
     report_results(r, o, known);
+    if (!r.self_check.mismatches.empty()) return kCheckerBug;
     return r.findings.size() == known ? kOk : kViolation;
   }
 

@@ -170,6 +170,49 @@ void print_findings_table(const harness::CampaignResult& r, const std::vector<mo
                r.findings[i].corpus_file.empty() ? "(not written)" : r.findings[i].corpus_file);
   fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,
              r.seconds > 0 ? static_cast<double>(r.executions) / r.seconds : 0.0);
+  print_coverage(r);
+  print_self_check(r);
+}
+
+void print_coverage(const harness::CampaignResult& r) {
+  const harness::Saturation& s = r.coverage.saturation;
+  fmt::print("coverage: {} access pairs; Chao1 estimates {:.0f} reachable by this search ({:.0f}% reached); "
+             "doubling the budget is expected to add about {} ({})\n",
+             s.pairs, s.chao1, 100 * s.reached, s.new_if_doubled,
+             s.new_if_doubled < 1 ? "saturated: more time of the same search is unlikely to cover more"
+                                  : "still growing");
+}
+
+void print_self_check(const harness::CampaignResult& r) {
+  const harness::SelfCheckResult& c = r.self_check;
+  fmt::print("determinism self-check: {} executions re-run, {} mismatches\n", c.reruns, c.mismatches.size());
+  for (const auto& m : c.mismatches)
+    fmt::print(stderr,
+               "CHECKER BUG: execution {} is not deterministic: trace hash {:016x} then {:016x}, first difference at "
+               "event {}\n--- first run ---\n{}--- second run ---\n{}",
+               m.execution, m.first_hash, m.second_hash, m.first_difference, m.first_trace, m.second_trace);
+}
+
+nlohmann::json coverage_json(const harness::CampaignResult& r) {
+  const harness::CoverageSummary& c = r.coverage;
+  nlohmann::json j = {{"pairs", c.pairs},
+                      {"f1", c.saturation.f1},
+                      {"f2", c.saturation.f2},
+                      {"chao1", c.saturation.chao1},
+                      {"reached", c.saturation.reached},
+                      {"new_if_doubled", c.saturation.new_if_doubled}};
+  j["curve"] = nlohmann::json::array();
+  for (const auto& p : c.curve)
+    j["curve"].push_back({{"executions", p.executions}, {"pairs", p.pairs}, {"findings", p.findings}});
+  j["cells"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.cells.size() && i < c.cell_pairs.size(); ++i)
+    j["cells"].push_back({{"kernel", model::to_string(r.cells[i].kernel)},
+                          {"fs", model::to_string(r.cells[i].fs)},
+                          {"pairs", c.cell_pairs[i]},
+                          {"cases", c.cell_cases[i]}});
+  j["top_pairs"] = nlohmann::json::array();
+  for (const auto& [name, hits] : c.top_pairs) j["top_pairs"].push_back({{"pair", name}, {"executions", hits}});
+  return j;
 }
 
 std::string findings_json(const harness::CampaignResult& r) {
@@ -179,7 +222,14 @@ std::string findings_json(const harness::CampaignResult& r) {
     j["cells"].push_back({{"kernel", model::to_string(c.kernel)}, {"fs", model::to_string(c.fs)}, {"executions", c.executions}});
   // Where the time went: cumulative seconds per phase over all jobs (harness/run/phases.hpp).
   j["phases"] = {{"generate", r.phases.generate}, {"run", r.phases.run}, {"check", r.phases.check},
-                 {"record", r.phases.record}};
+                 {"record", r.phases.record}, {"coverage", r.phases.coverage}, {"self_check", r.phases.self_check}};
+  j["coverage"] = coverage_json(r);
+  j["self_check"] = {{"reruns", r.self_check.reruns}, {"mismatches", nlohmann::json::array()}};
+  for (const auto& m : r.self_check.mismatches)
+    j["self_check"]["mismatches"].push_back({{"execution", m.execution},
+                                             {"first_hash", fmt::format("{:016x}", m.first_hash)},
+                                             {"second_hash", fmt::format("{:016x}", m.second_hash)},
+                                             {"first_difference", m.first_difference}});
   j["findings"] = nlohmann::json::array();
   for (const auto& f : r.findings)
     j["findings"].push_back({{"kernel", model::to_string(f.kernel)}, {"fs", model::to_string(f.fs)},
@@ -237,9 +287,9 @@ void show_progress(const harness::Progress& p) {
     bar = fmt::format("[{}{}] ", std::string(filled, '#'), std::string(30 - filled, '.'));
   }
   const double left = p.budget > 0 ? std::max(0.0, p.budget - p.elapsed) : 0;
-  fmt::print(stderr, "{}{}{} executions  {:.0f}/s  {} findings  {}{}", tty ? "\r" : "", bar, p.executions, rate,
-             p.findings, p.budget > 0 ? fmt::format("{:.0f}s left", left) : fmt::format("{:.0f}s", p.elapsed),
-             tty ? "   " : "\n");
+  fmt::print(stderr, "{}{}{} executions  {:.0f}/s  {} findings  {} pairs  {}{}", tty ? "\r" : "", bar, p.executions,
+             rate, p.findings, p.pairs,
+             p.budget > 0 ? fmt::format("{:.0f}s left", left) : fmt::format("{:.0f}s", p.elapsed), tty ? "   " : "\n");
 }
 
 }  // namespace dc::cli

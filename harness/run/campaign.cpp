@@ -47,6 +47,19 @@ CampaignResult empty_result(const CampaignOptions& o) {
   return r;
 }
 
+CoverageSummary summarize(const CoverageMap& m, std::size_t cells) {
+  CoverageSummary s;
+  s.pairs = m.pairs();
+  s.saturation = m.saturation();
+  s.curve = m.curve();
+  for (std::size_t c = 0; c < cells; ++c) {
+    s.cell_pairs.push_back(m.cell_pairs(c));
+    s.cell_cases.push_back(m.cell_cases(c));
+  }
+  s.top_pairs = m.top_pairs(20);
+  return s;
+}
+
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(const Progress&)>& progress) {
   CampaignResult result = empty_result(o);
   const auto t0 = Clock::now();
@@ -60,14 +73,23 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
 
   // Built here, on the calling thread, so a bad strategy name is a StrategyError for the
   // caller rather than an exception escaping a worker thread.
-  std::vector<std::unique_ptr<sched::Strategy>> strategies;
-  for (int j = 0; j < std::max(o.jobs, 1); ++j) strategies.push_back(make_strategy(o.strategy));
+  std::vector<std::unique_ptr<sched::Strategy>> strategies, checkers;
+  for (int j = 0; j < std::max(o.jobs, 1); ++j) {
+    strategies.push_back(make_strategy(o.strategy));
+    checkers.push_back(make_strategy(o.strategy));
+  }
+  CoverageMap coverage;
 
   auto worker = [&](int job) {
     Runner runner;
+    PairRecorder recorder;
+    runner.set_observer(&recorder);
     sched::Strategy* const strategy = strategies[static_cast<std::size_t>(job)].get();
     PhaseTimes mine;  // generate and record here; run / check / record in the runner
     Execution x;      // its buffers are reused from one execution to the next
+    // The determinism self-check runs on a runner, strategy and buffers of its own.
+    Runner checker;
+    Execution again;
     for (;;) {
       if (stop.load()) break;
       const std::uint64_t n = next.fetch_add(1);
@@ -76,13 +98,28 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
       PhaseClock clock;
       const ExecutionPlan p = plan_execution(o, i);
       clock.lap(mine.generate);
+      recorder.begin();
       runner.run_into(x, p.workload, p.config, *strategy, p.strategy_seed);
       clock = PhaseClock();  // the runner timed the run itself
+      const std::size_t cell = cell_index(result, p.kernel, p.fs);
+      coverage.add(cell, recorder.pairs(), completion_cases(x.trace, p.workload, p.kernel));
+      clock.lap(mine.coverage);
+      const bool recheck = self_check_due(o.seed, i);
+      if (recheck) {
+        checker.run_into(again, p.workload, p.config, *checkers[static_cast<std::size_t>(job)], p.strategy_seed);
+        clock.lap(mine.self_check);
+      }
       if (o.only_mutant_caused && x.verdict.failed() &&
           fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
         x.verdict = {};
-      const std::size_t cell = cell_index(result, p.kernel, p.fs);
       std::lock_guard<std::mutex> lock(mu);
+      if (recheck) {
+        ++result.self_check.reruns;
+        if (again.trace_hash != x.trace_hash) {
+          result.self_check.mismatches.push_back(describe_mismatch(i, x.trace, x.trace_hash, again.trace, again.trace_hash));
+          result.self_check.mismatches.back().reproducer = case_of(p.workload, p.config, o.strategy, x);
+        }
+      }
       const std::uint64_t before = cell_count[cell]++;
       ++done;
       if (x.verdict.failed()) {
@@ -95,7 +132,8 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
         }
         if (o.stop_at_first) stop = true;
       }
-      if (progress && done % 64 == 0) progress({done.load(), found.size(), elapsed(), o.seconds});
+      coverage.sample(done.load(), found.size());
+      if (progress && done % 64 == 0) progress({done.load(), found.size(), elapsed(), o.seconds, coverage.pairs()});
     }
     mine += runner.phases();
     std::lock_guard<std::mutex> lock(mu);
@@ -109,7 +147,10 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
   result.seconds = elapsed();
   for (std::size_t c = 0; c < result.cells.size(); ++c) result.cells[c].executions = cell_count[c];
   for (auto& [key, f] : found) result.findings.push_back(std::move(f));
-  if (progress) progress({result.executions, result.findings.size(), result.seconds, o.seconds});
+  coverage.sample(~0ULL, result.findings.size());  // force the last point
+  result.coverage = summarize(coverage, result.cells.size());
+  result.coverage.curve.back().executions = result.executions;
+  if (progress) progress({result.executions, result.findings.size(), result.seconds, o.seconds, result.coverage.pairs});
   return result;
 }
 

@@ -4,6 +4,9 @@
 //   check:    judging the trace with the reference model
 //   record:   keeping what a report or replay needs (schedule, trace hash, actor names,
 //             reproducers of failures)
+//   coverage: merging the execution's interleaving coverage (its pairs are recorded during
+//             the run, by the scheduler's access observer)
+//   self_check: the determinism self-check's second runs (about 1 %)
 // Timed with steady_clock around each phase (a few reads per execution): never part of a
 // verdict or of anything recorded, so timing cannot change what a seed finds.
 #pragma once
@@ -13,15 +16,17 @@
 namespace dc::harness {
 
 struct PhaseTimes {
-  double generate = 0, run = 0, check = 0, record = 0;
+  double generate = 0, run = 0, check = 0, record = 0, coverage = 0, self_check = 0;
   std::uint64_t executions = 0;
   std::uint64_t points = 0;  // scheduling points reached, over all executions
-  double total() const { return generate + run + check + record; }
+  double total() const { return generate + run + check + record + coverage + self_check; }
   PhaseTimes& operator+=(const PhaseTimes& o) {
     generate += o.generate;
     run += o.run;
     check += o.check;
     record += o.record;
+    coverage += o.coverage;
+    self_check += o.self_check;
     executions += o.executions;
     points += o.points;
     return *this;

@@ -51,6 +51,8 @@ class Runner {
                 std::uint64_t seed);
   // Replays a recorded schedule; Execution::divergence says where the run left it.
   Execution replay(const model::Workload& w, const model::Config& c, const sched::Schedule& s);
+  // Every access of the following executions also goes to `o` (interleaving coverage).
+  void set_observer(sched::AccessObserver* o) { sched_.set_observer(o); }
   // Cumulative run / check / record time and points of every execution run so far.
   PhaseTimes& phases() { return phases_; }
 

@@ -227,7 +227,7 @@ void Scheduler::asan_arrived() noexcept {
 
 void Scheduler::unwind() { throw Unwind{}; }
 
-void Scheduler::point(const void* obj, Access access) {
+void Scheduler::point(const void* obj, Access access, Site site) {
   if (aborting_) unwind();
   if (++stats_.points > opts_.step_limit)
     abandon(Outcome::Kind::StepLimit,
@@ -235,10 +235,11 @@ void Scheduler::point(const void* obj, Access access) {
   pending_[cur_] = {obj, access};
   if (collect_runnable() == 1) {
     if (log_) log_->push_back({StepRecord::Kind::Step, access, cur_, obj});
-    return;
+  } else {
+    const ActorId next = choose(true);
+    if (next != cur_) switch_to(next);
   }
-  const ActorId next = choose(true);
-  if (next != cur_) switch_to(next);
+  if (observer_) observer_->on_access(cur_, obj, access, site);  // the step runs now
 }
 
 void Scheduler::block(const void* obj, const char* what) {

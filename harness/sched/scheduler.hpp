@@ -68,19 +68,23 @@ class Scheduler {
   Outcome finish();
 
   // ---- from inside actors ----
-  void point(const void* obj, Access access);
+  void point(const void* obj, Access access, Site site = {});
   void block(const void* obj, const char* what);
   void wake(const void* obj);  // every actor blocked on obj becomes runnable
   // The running step also touches (obj, a), with no scheduling point of its own (a slab
   // check, a field read between two points). Only strategies that keep a step log (dfs)
   // see it; for the others it is one not-taken branch. Ignored outside actors.
-  void access(const void* obj, Access a) {
-    if (log_ && cur_ != kNoActor) log_->push_back({StepRecord::Kind::Access, a, cur_, obj});
+  void access(const void* obj, Access a, Site site = {}) {
+    if (cur_ == kNoActor) return;
+    if (log_) log_->push_back({StepRecord::Kind::Access, a, cur_, obj});
+    if (observer_) observer_->on_access(cur_, obj, a, site);
   }
   // access() on the execution running on this thread, if any (code shared with setup).
-  static void note_access(const void* obj, Access a) {
-    if (Scheduler* s = tl_current_) s->access(obj, a);
+  static void note_access(const void* obj, Access a, Site site = {}) {
+    if (Scheduler* s = tl_current_) s->access(obj, a, site);
   }
+  // Every access of the following executions goes to `o` too (nullptr: none).
+  void set_observer(AccessObserver* o) { observer_ = o; }
   std::uint64_t draw(std::uint64_t bound);
   // Ends the execution with a verdict: unwinds every actor (throws Unwind in the caller).
   [[noreturn]] void abandon(Outcome::Kind kind, std::string detail);
@@ -158,6 +162,7 @@ class Scheduler {
   std::vector<ActorId> runnable_;    // actors in State::Ready, ascending
   std::vector<PendingOp> pending_;
   StepLog* log_ = nullptr;  // the strategy's step log, or nullptr (then nothing is logged)
+  AccessObserver* observer_ = nullptr;
   ActorId cur_ = kNoActor;
   ActorId registering_ = kNoActor;
   ActorId next_ = kNoActor;  // chosen at a point, handed to Boost by pick_next

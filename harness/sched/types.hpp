@@ -16,9 +16,26 @@ enum class Ctx : std::uint8_t { Process, Interrupt };
 // dependence (sleep sets, DPOR) use it; the others ignore it.
 enum class Access : std::uint8_t { Read, Write, None };
 
+// Where in the engine an access is made: the function and line of the kernel code that
+// called the primitive (std::source_location of the call). `fn` points to static storage, so
+// a Site is a key for the life of the process; names are for reports (site_name()).
+struct Site {
+  const char* fn = nullptr;
+  std::uint32_t line = 0;
+  friend bool operator==(const Site&, const Site&) = default;
+};
+
 struct PendingOp {
   const void* obj = nullptr;  // the object the next step touches (lock, atomic, dio, ...)
   Access access = Access::None;
+};
+
+// Sees every access of an execution in the order the steps ran (interleaving coverage).
+// A scheduling point's access is reported when its step runs, not when it is announced.
+class AccessObserver {
+ public:
+  virtual ~AccessObserver() = default;
+  virtual void on_access(ActorId actor, const void* obj, Access a, Site site) = 0;
 };
 
 // One question the scheduler asks a strategy: which of these runnable actors runs next.

@@ -2,6 +2,7 @@
 // context, scheduling points, and the checks every primitive shares (might_sleep, BUG).
 #pragma once
 #include <cstdint>
+#include <source_location>
 #include <string>
 
 #include "harness/sched/scheduler.hpp"
@@ -12,6 +13,10 @@ namespace dc::kern {
 using sched::Access;
 using sched::ActorId;
 using sched::Ctx;
+// The call site of a primitive, for interleaving coverage: every primitive takes it as a
+// defaulted last parameter, so the site is the kernel function that called it.
+using Loc = std::source_location;
+inline sched::Site site_of(const Loc& l) { return {l.function_name(), l.line()}; }
 
 inline sched::Scheduler& scheduler() { return sched::Scheduler::current(); }
 inline ActorId current_actor() { return scheduler().self(); }
@@ -22,23 +27,27 @@ inline bool in_interrupt() {
 }
 
 // A scheduling point before a step that touches `obj`.
-inline void sched_point(const void* obj, Access a = Access::Write) { scheduler().point(obj, a); }
+inline void sched_point(const void* obj, Access a = Access::Write, Loc loc = Loc::current()) {
+  scheduler().point(obj, a, site_of(loc));
+}
 
 // The current step also touches `obj` (no scheduling point of its own): recorded for the
 // dependence analysis of dfs/DPOR, free for the other strategies. Use it for every shared
 // field the engine reads or writes between two points that the point does not announce.
-inline void kaccess(const void* obj, Access a) { sched::Scheduler::note_access(obj, a); }
+inline void kaccess(const void* obj, Access a, Loc loc = Loc::current()) {
+  sched::Scheduler::note_access(obj, a, site_of(loc));
+}
 
 // A plain load or store of shared inode, superblock or mapping state that the kernel does
 // without a lock (i_size, nrpages, XFS di_size, ext4 i_disksize tests): a scheduling point
 // before it, so every strategy (not only DPOR) can put another actor's step right there; a
 // recorded access when the machine is still booting outside any actor. impl/README.md lists
 // the sites.
-inline void unlocked_access(const void* obj, Access a) {
+inline void unlocked_access(const void* obj, Access a, Loc loc = Loc::current()) {
   if (current_actor() == sched::kNoActor)
-    kaccess(obj, a);
+    kaccess(obj, a, loc);
   else
-    sched_point(obj, a);
+    sched_point(obj, a, loc);
 }
 
 // Every primitive that may sleep calls this first. In interrupt context it is a finding

@@ -17,8 +17,8 @@ inline void spin_lock_init(spinlock_t* l) {
   l->id = kobj_id();
 }
 
-inline void spin_lock(spinlock_t* l) {
-  sched_point(l);
+inline void spin_lock(spinlock_t* l, Loc loc = Loc::current()) {
+  sched_point(l, Access::Write, loc);
   while (l->owner != sched::kNoActor) {
     if (l->owner == current_actor()) BUG("spinlock recursion");
     scheduler().block(l, "spinlock");
@@ -26,27 +26,27 @@ inline void spin_lock(spinlock_t* l) {
   l->owner = current_actor();
 }
 
-inline void spin_unlock(spinlock_t* l) {
-  sched_point(l);
+inline void spin_unlock(spinlock_t* l, Loc loc = Loc::current()) {
+  sched_point(l, Access::Write, loc);
   if (l->owner != current_actor()) BUG("spin_unlock of a lock not held");
   l->owner = sched::kNoActor;
   scheduler().wake(l);
 }
 
-inline bool spin_trylock(spinlock_t* l) {
-  sched_point(l);
+inline bool spin_trylock(spinlock_t* l, Loc loc = Loc::current()) {
+  sched_point(l, Access::Write, loc);
   if (l->owner != sched::kNoActor) return false;
   l->owner = current_actor();
   return true;
 }
 
 using irqflags_t = unsigned long;
-inline void spin_lock_irqsave(spinlock_t* l, irqflags_t& flags) {
+inline void spin_lock_irqsave(spinlock_t* l, irqflags_t& flags, Loc loc = Loc::current()) {
   flags = 0;
-  spin_lock(l);
+  spin_lock(l, loc);
 }
-inline void spin_unlock_irqrestore(spinlock_t* l, irqflags_t) { spin_unlock(l); }
-inline void spin_lock_irq(spinlock_t* l) { spin_lock(l); }
-inline void spin_unlock_irq(spinlock_t* l) { spin_unlock(l); }
+inline void spin_unlock_irqrestore(spinlock_t* l, irqflags_t, Loc loc = Loc::current()) { spin_unlock(l, loc); }
+inline void spin_lock_irq(spinlock_t* l, Loc loc = Loc::current()) { spin_lock(l, loc); }
+inline void spin_unlock_irq(spinlock_t* l, Loc loc = Loc::current()) { spin_unlock(l, loc); }
 
 }  // namespace dc::kern

@@ -18,10 +18,10 @@ inline void init_waitqueue_head(wait_queue_head_t* q) { q->id = kobj_id(); }
 // so partial-order reduction sees the step as a write.
 template <class Cond>
 void wait_event(wait_queue_head_t* q, Cond cond, const char* what = "wait_event",
-                Access access = Access::Read) {
+                Access access = Access::Read, Loc loc = Loc::current()) {
   might_sleep(what);
   for (;;) {
-    sched_point(q, access);
+    sched_point(q, access, loc);
     if (cond()) return;
     ktrace(model::EvKind::Sleep, q->id);
     scheduler().block(q, what);
@@ -37,10 +37,10 @@ inline const void* bit_key(const void* word, int bit) {
 }
 
 template <class Cond>
-void wait_on_bit_cond(const void* word, int bit, Cond still_set, const char* what) {
+void wait_on_bit_cond(const void* word, int bit, Cond still_set, const char* what, Loc loc = Loc::current()) {
   might_sleep(what);
   for (;;) {
-    sched_point(word, Access::Read);
+    sched_point(word, Access::Read, loc);
     if (!still_set()) return;
     scheduler().block(bit_key(word, bit), what);
   }
@@ -58,19 +58,19 @@ inline void init_completion(completion* c) {
   init_waitqueue_head(&c->wait);
 }
 
-inline void wait_for_completion(completion* c) {
-  wait_event(&c->wait, [c] { return c->done > 0; }, "wait_for_completion");
+inline void wait_for_completion(completion* c, Loc loc = Loc::current()) {
+  wait_event(&c->wait, [c] { return c->done > 0; }, "wait_for_completion", Access::Read, loc);
   --c->done;
 }
 
-inline void complete(completion* c) {
-  sched_point(&c->wait);
+inline void complete(completion* c, Loc loc = Loc::current()) {
+  sched_point(&c->wait, Access::Write, loc);
   ++c->done;
   wake_up(&c->wait);
 }
 
-inline void complete_all(completion* c) {
-  sched_point(&c->wait);
+inline void complete_all(completion* c, Loc loc = Loc::current()) {
+  sched_point(&c->wait, Access::Write, loc);
   c->done = 1u << 30;
   wake_up_all(&c->wait);
 }
