@@ -74,7 +74,7 @@ TEST_P(IomapXfsRaceTable, X2_AioIntoAHoleConvertsInTheWorker) {
   const RunOut r = run_scripted(w, c, task_first);
   check_case(r, {"kworker/dio/", 0, 1, "kworker/dio/", 0, true}, 1);
   const std::size_t alloc = r.first(EvKind::ExtentMap, [](const model::Event& e) {
-    return e.a == 2 && e.c == static_cast<std::int64_t>(kern::ExtentState::Unwritten);
+    return e.a == 2 && e.c == static_cast<std::int64_t>(model::ExtentState::Unwritten);
   });
   ASSERT_NE(alloc, npos) << r.dump();
   EXPECT_TRUE(r.by(alloc, "task0"));
@@ -99,7 +99,7 @@ TEST_P(IomapXfsRaceTable, X3_ExtendingAioMovesTheSizeAfterTheConversionInTheWork
   check_case(r, {"kworker/dio/", 0, 1, "kworker/dio/", 0, true}, 1);
   const std::size_t conv = r.first_op(EvKind::ConvertStart, 1);
   const std::size_t written = r.first(EvKind::ExtentMap, [](const model::Event& e) {
-    return e.a == 1 && e.c == static_cast<std::int64_t>(kern::ExtentState::Written);
+    return e.a == 1 && e.c == static_cast<std::int64_t>(model::ExtentState::Written);
   });
   const std::size_t isize = r.first(EvKind::SizeUpdate, [](const model::Event& e) { return e.b == 2 * kB; });
   const std::size_t dsize = r.first(EvKind::DiskSizeUpdate, [](const model::Event& e) { return e.b == 2 * kB; });
