@@ -57,10 +57,8 @@ Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::
   const bool iomap_era = model::is_iomap_kernel(c.kernel);
   if (c.fs == model::Fs::Ext4)
     impl_->fs = iomap_era ? ext4_iomap_fs_type() : ext4_fs_type();
-  else if (c.fs == model::Fs::Xfs && iomap_era)
-    throw std::invalid_argument(fmt::format("xfs is not ported to kernel {} yet", model::to_string(c.kernel)));
   else if (c.fs == model::Fs::Xfs)
-    impl_->fs = xfs_fs_type();
+    impl_->fs = iomap_era ? xfs_iomap_fs_type() : xfs_fs_type();
   else
     throw std::invalid_argument(fmt::format("filesystem {} is not ported yet", model::to_string(c.fs)));
   if (w.sector_size == 0 || w.block_size < w.sector_size || w.block_size % w.sector_size)

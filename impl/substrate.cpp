@@ -1,5 +1,7 @@
 #include "impl/substrate.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "impl/kernel/fault.hpp"
@@ -130,6 +132,18 @@ void read_block_current(const disk& d, std::uint64_t lblk, std::uint32_t* out) {
   if (e.state == ExtentState::Written) bdev_touch(&d.bdev, e.pblk, Access::Read);
   for (unsigned i = 0; i < spb; ++i)
     out[i] = e.state == ExtentState::Written ? d.bdev.cache[e.pblk * spb + i] : model::kZero;
+}
+
+bool journal_meta_dirty(const disk& dk) {
+  kaccess(&dk.meta, Access::Read);
+  if (dk.meta.disksize != dk.durable.disksize) return true;
+  const std::size_t n = std::max(dk.meta.blocks.size(), dk.durable.blocks.size());
+  for (std::size_t b = 0; b < n; ++b) {
+    const extent& x = dk.meta.get(b);
+    const extent& y = dk.durable.get(b);
+    if (x.state != y.state || (x.state != ExtentState::Hole && x.pblk != y.pblk)) return true;
+  }
+  return false;
 }
 
 std::vector<std::uint32_t> crash_view(const disk& d, loff_t* durable_size) {

@@ -101,6 +101,10 @@ struct disk {
   file_meta durable;  // metadata as of the last commit
 };
 
+// The running transaction holds metadata changes not yet committed (one file per workload:
+// the inode is pinned in the log). ext4_inode_datasync_dirty and XFS's pincount test.
+bool journal_meta_dirty(const disk& d);
+
 // Sector ids a read of [0, durable size) returns after a power cut and remount.
 std::vector<std::uint32_t> crash_view(const disk& d, loff_t* durable_size);
 

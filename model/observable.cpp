@@ -360,14 +360,15 @@ class Observable {
     return false;
   }
 
-  // A misaligned O_DIRECT read that starts at EOF returns 0 instead of -EINVAL: XFS
+  // A misaligned O_DIRECT read that starts at EOF returns 0 instead of -EINVAL: 3.x XFS
   // (xfs_file_aio_read) only at exactly i_size; ext4 (generic_file_aio_read, which skips
-  // ->direct_IO at or past EOF) and today's iomap at or past it. Without a Config (host
-  // histories) the wider rule applies.
+  // ->direct_IO at or past EOF) and today's iomap (6.x XFS included: xfs_file_dio_read has no
+  // alignment check of its own) at or past it. Without a Config (host histories) the wider
+  // rule applies.
   bool eof_read_returns_zero(const Op& op, std::size_t from, std::size_t to) const {
     const auto sizes = possible_sizes(from, to);
     if (!sizes) return true;  // too many concurrent size changes: do not judge
-    const bool exact = f_.c && f_.c->fs == Fs::Xfs;
+    const bool exact = f_.c && f_.c->fs == Fs::Xfs && !is_iomap_kernel(f_.c->kernel);
     for (std::uint64_t s : *sizes)
       if (exact ? op.offset == s : op.offset >= s) return true;
     return false;

@@ -18,6 +18,8 @@ namespace dc::cli {
 std::vector<std::string> kernel_choices() {
   std::vector<std::string> out;
   for (auto k : model::kAllKernels) out.emplace_back(model::to_string(k));
+  // the iomap-era variants (ext4 and XFS), by name only: "all" is the main job's set
+  for (auto k : model::kIomapKernels) out.emplace_back(model::to_string(k));
   out.emplace_back("all");
   return out;
 }
@@ -35,7 +37,7 @@ std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) 
     if (n == "all") return {model::kAllKernels, model::kAllKernels + 4};
     model::Kernel k;
     if (!model::parse_kernel(n, k))
-      throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, all)", n));
+      throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all)", n));
     out.push_back(k);
   }
   return out;

@@ -2,6 +2,7 @@
 // every variant difference, the XFS-only 3.12-fixed changes (Fix::Xfs...) included, goes
 // through variant_has(Fix::...).
 #include "impl/fs/xfs.hpp"
+#include "impl/fs/xfs_internal.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -19,38 +20,47 @@ constexpr const char* kIoendCache = "ioend";
 constexpr const char* kInodeCache = "xfs_inode";
 constexpr const char* kMountCache = "xfs_mount";
 
-enum : unsigned {
-  XFS_IOLOCK_EXCL = 1u,
-  XFS_IOLOCK_SHARED = 2u,
-  XFS_ILOCK_EXCL = 4u,
-  XFS_ILOCK_SHARED = 8u,
-};
 enum : int { XFS_ATTR_NOLOCK = 1 };
 
 file_meta& meta_of(inode* in) { return *in->i_meta; }
 xfs_mount* XFS_M(super_block* sb) { return static_cast<xfs_mount*>(sb->s_fs_info); }
+loff_t blocksize(const inode* in) { return in->i_sb->s_blocksize; }
+bool XFS_FORCED_SHUTDOWN(const xfs_mount* mp) { return mp->m_shutdown; }
+
+void set_extent(inode* in, std::uint64_t lblk, std::uint64_t n, ExtentState st) {
+  for (std::uint64_t i = 0; i < n; ++i) meta_of(in).at(lblk + i).state = st;
+  ktrace(model::EvKind::ExtentMap, in->id, static_cast<std::int64_t>(lblk),
+         static_cast<std::int64_t>(n), static_cast<std::int64_t>(st));
+}
+
+}  // namespace
+
 xfs_inode* XFS_I(inode* in) {
   kasan_check(in, "XFS_I");
   return static_cast<xfs_inode*>(in->i_private);
 }
-inode* VFS_I(xfs_inode* ip) { return ip->vfs; }
 // ip->i_d.di_size: read without the ILOCK in places (xfs_ioend_is_append, the defer test of
 // __xfs_get_blocks, xfs_setattr_size's flush range), so every load is a scheduling point.
 loff_t di_size(xfs_inode* ip) {
   unlocked_access(&meta_of(VFS_I(ip)).disksize, Access::Read);
   return meta_of(VFS_I(ip)).disksize;
 }
-loff_t blocksize(const inode* in) { return in->i_sb->s_blocksize; }
-bool XFS_FORCED_SHUTDOWN(const xfs_mount* mp) { return mp->m_shutdown; }
 
 // ---- locks -------------------------------------------------------------------------------
+
+namespace {
+// 3.x: ip->i_iolock beside i_mutex; the iomap kernels: the IOLOCK is i_rwsem.
+rw_semaphore* xfs_iolock(xfs_inode* ip) {
+  return model::is_iomap_kernel(Execution::current().variant().kernel()) ? &VFS_I(ip)->i_rwsem : &ip->i_iolock;
+}
+}  // namespace
 
 void xfs_ilock(xfs_inode* ip, unsigned flags) {
   kasan_check(ip, "xfs_ilock");
   if (flags & XFS_IOLOCK_EXCL)
-    down_write(&ip->i_iolock);
+    down_write(xfs_iolock(ip));
   else if (flags & XFS_IOLOCK_SHARED)
-    down_read(&ip->i_iolock);
+    down_read(xfs_iolock(ip));
   if (flags & XFS_ILOCK_EXCL)
     down_write(&ip->i_lock);
   else if (flags & XFS_ILOCK_SHARED)
@@ -63,10 +73,12 @@ void xfs_iunlock(xfs_inode* ip, unsigned flags) {
   else if (flags & XFS_ILOCK_SHARED)
     up_read(&ip->i_lock);
   if (flags & XFS_IOLOCK_EXCL)
-    up_write(&ip->i_iolock);
+    up_write(xfs_iolock(ip));
   else if (flags & XFS_IOLOCK_SHARED)
-    up_read(&ip->i_iolock);
+    up_read(xfs_iolock(ip));
 }
+
+namespace {
 
 // xfs_rw_ilock: the exclusive IOLOCK also takes i_mutex (first).
 void xfs_rw_ilock(xfs_inode* ip, unsigned flags) {
@@ -82,25 +94,14 @@ void xfs_rw_ilock_demote(xfs_inode* ip) {
   mutex_unlock(&VFS_I(ip)->i_mutex);
 }
 
+}  // namespace
+
 // ---- transactions (the log is the substrate journal) ------------------------------------------
 
 void xfs_trans_alloc(xfs_inode* ip) { jbd2_journal_start(VFS_I(ip)->i_sb->s_journal); }
 void xfs_trans_commit(xfs_inode* ip) { jbd2_journal_stop(VFS_I(ip)->i_sb->s_journal); }
 
 // ---- extents (xfs_bmapi_read / xfs_bmapi_write) -------------------------------------------------
-
-struct xfs_bmbt_irec {
-  std::uint64_t br_startoff = 0;    // logical block
-  std::uint64_t br_startblock = 0;  // physical block (undefined for a hole)
-  std::uint64_t br_blockcount = 0;
-  ExtentState br_state = ExtentState::Hole;
-};
-
-void set_extent(inode* in, std::uint64_t lblk, std::uint64_t n, ExtentState st) {
-  for (std::uint64_t i = 0; i < n; ++i) meta_of(in).at(lblk + i).state = st;
-  ktrace(model::EvKind::ExtentMap, in->id, static_cast<std::int64_t>(lblk),
-         static_cast<std::int64_t>(n), static_cast<std::int64_t>(st));
-}
 
 // The extent at lblk, at most maxn blocks of one state (and physically contiguous).
 xfs_bmbt_irec xfs_bmapi_read(inode* in, std::uint64_t lblk, std::uint64_t maxn) {
@@ -187,6 +188,8 @@ int xfs_iomap_write_unwritten(xfs_inode* ip, loff_t offset, loff_t count, bool u
   ktrace(model::EvKind::ConvertDone, in->id, offset, count, err);
   return err;
 }
+
+namespace {
 
 // ---- block mapping ---------------------------------------------------------------------------
 
@@ -425,6 +428,8 @@ ssize_t xfs_vm_direct_IO(int rw, kiocb* iocb, const user_buf& buf, loff_t offset
   return ret;
 }
 
+}  // namespace
+
 // xfs_zero_eof: zero what lies between the old EOF and `offset` in allocated, written blocks
 // (holes and unwritten extents read as zeros already). The port writes the zeros to the
 // device cache (and any cached page) instead of dirtying page cache pages.
@@ -458,6 +463,57 @@ void xfs_zero_eof(xfs_inode* ip, loff_t offset, loff_t isize) {
   }
   xfs_iunlock(ip, XFS_ILOCK_SHARED);
 }
+
+// block_truncate_page: zero the tail of the block that holds the new EOF
+void xfs_truncate_page(xfs_inode* ip, loff_t newsize) {
+  inode* in = VFS_I(ip);
+  const loff_t bs = blocksize(in);
+  block_device* bdev = in->i_sb->s_bdev;
+  if (newsize % bs == 0) return;
+  const auto b = static_cast<std::uint64_t>(newsize / bs);
+  const extent e = meta_of(in).get(b);
+  if (e.state != ExtentState::Written) return;
+  const loff_t ss = bdev->sector_size;
+  sched_point(bdev);
+  bdev_touch(bdev, e.pblk, Access::Write);
+  for (loff_t p = (newsize % bs + ss - 1) / ss; p < bs / ss; ++p)
+    bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
+}
+
+// xfs_itruncate_extents: free every block past the new EOF
+void xfs_itruncate_extents(xfs_inode* ip, loff_t newsize) {
+  inode* in = VFS_I(ip);
+  const loff_t bs = blocksize(in);
+  file_meta& m = meta_of(in);
+  const auto keep = static_cast<std::uint64_t>((newsize + bs - 1) / bs);
+  if (keep >= m.blocks.size()) return;
+  bool any = false;
+  for (std::uint64_t b = keep; b < m.blocks.size(); ++b) any |= m.blocks[b].state != ExtentState::Hole;
+  if (any) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
+  m.blocks.resize(keep);
+}
+
+void xfs_alloc_file_space(xfs_inode* ip, loff_t offset, loff_t len) {
+  inode* in = VFS_I(ip);
+  const loff_t bs = blocksize(in);
+  auto lblk = static_cast<std::uint64_t>(offset / bs);
+  const auto end = static_cast<std::uint64_t>((offset + len + bs - 1) / bs);
+  while (lblk < end) {
+    xfs_trans_alloc(ip);
+    xfs_ilock(ip, XFS_ILOCK_EXCL);
+    const xfs_bmbt_irec map = xfs_bmapi_read(in, lblk, end - lblk);
+    if (map.br_state == ExtentState::Hole) {
+      const std::uint64_t pblk = bdev_alloc_blocks(in->i_sb->s_bdev, map.br_blockcount);
+      for (std::uint64_t i = 0; i < map.br_blockcount; ++i) meta_of(in).at(lblk + i).pblk = pblk + i;
+      set_extent(in, lblk, map.br_blockcount, ExtentState::Unwritten);
+    }
+    xfs_trans_commit(ip);
+    xfs_iunlock(ip, XFS_ILOCK_EXCL);
+    lblk += map.br_blockcount;
+  }
+}
+
+namespace {
 
 // xfs_file_aio_write_checks: writes past EOF zero the gap first, under IOLOCK_EXCL.
 int xfs_file_aio_write_checks(xfs_inode* ip, loff_t pos, unsigned* iolock) {
@@ -539,8 +595,6 @@ ssize_t xfs_file_buffered_aio_write(kiocb* iocb, const user_buf& buf, loff_t pos
 // xfs_setattr_size (IOLOCK_EXCL unless the caller holds it).
 int xfs_setattr_size(xfs_inode* ip, loff_t newsize, int flags) {
   inode* in = VFS_I(ip);
-  const loff_t bs = blocksize(in);
-  block_device* bdev = in->i_sb->s_bdev;
   unsigned lock_flags = 0;
   if (!(flags & XFS_ATTR_NOLOCK)) lock_flags |= XFS_IOLOCK_EXCL;
   xfs_ilock(ip, lock_flags);
@@ -556,35 +610,14 @@ int xfs_setattr_size(xfs_inode* ip, loff_t newsize, int flags) {
     }
   }
   inode_dio_wait(in);  // wait for all direct I/O, including its completions
-  // block_truncate_page: zero the tail of the block that holds the new EOF
-  if (newsize % bs) {
-    const auto b = static_cast<std::uint64_t>(newsize / bs);
-    const extent e = meta_of(in).get(b);
-    if (e.state == ExtentState::Written) {
-      const loff_t ss = bdev->sector_size;
-      sched_point(bdev);
-      bdev_touch(bdev, e.pblk, Access::Write);
-      for (loff_t p = (newsize % bs + ss - 1) / ss; p < bs / ss; ++p)
-        bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
-    }
-  }
+  xfs_truncate_page(ip, newsize);  // block_truncate_page
   xfs_trans_alloc(ip);
   i_size_write(in, newsize);  // truncate_setsize
   truncate_pagecache(in, newsize);
   xfs_ilock(ip, XFS_ILOCK_EXCL);
   lock_flags |= XFS_ILOCK_EXCL;
   set_di_size(ip, newsize);
-  if (newsize <= oldsize) {
-    // xfs_itruncate_extents: free every block past the new EOF
-    file_meta& m = meta_of(in);
-    const auto keep = static_cast<std::uint64_t>((newsize + bs - 1) / bs);
-    if (keep < m.blocks.size()) {
-      bool any = false;
-      for (std::uint64_t b = keep; b < m.blocks.size(); ++b) any |= m.blocks[b].state != ExtentState::Hole;
-      if (any) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
-      m.blocks.resize(keep);
-    }
-  }
+  if (newsize <= oldsize) xfs_itruncate_extents(ip, newsize);
   xfs_trans_commit(ip);
   xfs_iunlock(ip, lock_flags);
   return 0;
@@ -717,25 +750,9 @@ class Xfs final : public FsType {
     inode* in = f->f_inode;
     xfs_inode* ip = XFS_I(in);
     if (len <= 0) return -EINVAL;
-    const loff_t bs = blocksize(in);
     xfs_ilock(ip, XFS_IOLOCK_EXCL);
     const loff_t new_size = (!keep_size && offset + len > i_size_read(in)) ? offset + len : 0;
-    // xfs_alloc_file_space (XFS_BMAPI_PREALLOC)
-    auto lblk = static_cast<std::uint64_t>(offset / bs);
-    const auto end = static_cast<std::uint64_t>((offset + len + bs - 1) / bs);
-    while (lblk < end) {
-      xfs_trans_alloc(ip);
-      xfs_ilock(ip, XFS_ILOCK_EXCL);
-      const xfs_bmbt_irec map = xfs_bmapi_read(in, lblk, end - lblk);
-      if (map.br_state == ExtentState::Hole) {
-        const std::uint64_t pblk = bdev_alloc_blocks(in->i_sb->s_bdev, map.br_blockcount);
-        for (std::uint64_t i = 0; i < map.br_blockcount; ++i) meta_of(in).at(lblk + i).pblk = pblk + i;
-        set_extent(in, lblk, map.br_blockcount, ExtentState::Unwritten);
-      }
-      xfs_trans_commit(ip);
-      xfs_iunlock(ip, XFS_ILOCK_EXCL);
-      lblk += map.br_blockcount;
-    }
+    xfs_alloc_file_space(ip, offset, len);  // XFS_BMAPI_PREALLOC
     int err = 0;
     if (new_size) err = xfs_setattr_size(ip, new_size, XFS_ATTR_NOLOCK);
     xfs_iunlock(ip, XFS_IOLOCK_EXCL);

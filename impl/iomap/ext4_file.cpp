@@ -23,18 +23,7 @@ loff_t i_disksize(inode* in) {
 // ext4_inode_datasync_dirty: the running transaction holds changes of this inode (one file
 // per workload: any metadata not yet committed). Makes iomap mark the mapping F_DIRTY, so a
 // datasync write is not completed by FUA alone.
-bool ext4_inode_datasync_dirty(inode* in) {
-  const disk& dk = *in->i_sb->s_disk;
-  kaccess(&dk.meta, Access::Read);
-  if (dk.meta.disksize != dk.durable.disksize) return true;
-  const std::size_t n = std::max(dk.meta.blocks.size(), dk.durable.blocks.size());
-  for (std::size_t b = 0; b < n; ++b) {
-    const extent& x = dk.meta.get(b);
-    const extent& y = dk.durable.get(b);
-    if (x.state != y.state || (x.state != ExtentState::Hole && x.pblk != y.pblk)) return true;
-  }
-  return false;
-}
+bool ext4_inode_datasync_dirty(inode* in) { return journal_meta_dirty(*in->i_sb->s_disk); }
 
 // ext4_set_iomap
 void ext4_set_iomap(inode* in, iomap* m, const ext4_map_blocks_t& map, loff_t offset, loff_t length) {

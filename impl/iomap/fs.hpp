@@ -6,5 +6,6 @@
 namespace dc::kern {
 
 FsType* ext4_iomap_fs_type();  // impl/iomap/ext4_file.cpp
+FsType* xfs_iomap_fs_type();   // impl/iomap/xfs_file.cpp
 
 }  // namespace dc::kern

@@ -9,10 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/gen/workload_gen.hpp"
-#include "harness/sched/random.hpp"
-#include "impl/test/engine_fixture.hpp"
-#include "model/checker.hpp"
+#include "impl/test/iomap_fixture.hpp"
 
 namespace dc::test {
 namespace {
@@ -20,8 +17,7 @@ namespace {
 using model::EvKind;
 using model::Kernel;
 using model::OpKind;
-constexpr std::uint64_t kB = 4096;
-constexpr std::size_t npos = std::string::npos;
+using namespace iomap;  // NOLINT: the shared helpers of the iomap-era tests
 
 model::Config cfg(Kernel k) {
   model::Config c;
@@ -29,12 +25,6 @@ model::Config cfg(Kernel k) {
   c.fs = model::Fs::Ext4;
   c.wq_concurrency = 1;
   return c;
-}
-
-RunOut run_scripted(const model::Workload& w, const model::Config& c, Policy p) {
-  Scripted st;
-  st.policy = std::move(p);
-  return run(w, c, st);
 }
 
 // 4 blocks inside EOF: block 0 written, block 1 preallocated (unwritten), 2..3 holes.
@@ -49,54 +39,6 @@ model::Workload four_blocks(std::vector<std::vector<model::Op>> tasks) {
     w.tasks.push_back(std::move(t));
   }
   return w;
-}
-
-std::vector<std::string> task_first(const model::Trace&) { return {"task", "kworker", "delayed", "irq"}; }
-std::vector<std::string> irq_first(const model::Trace&) { return {"irq", "kworker", "delayed", "task"}; }
-
-std::string describe(const std::vector<model::Violation>& v) {
-  std::string s;
-  for (const auto& x : v)
-    s += x.property + " @" + std::to_string(x.event) + ": expected " + x.expected + "; actual " + x.actual + "\n";
-  return s;
-}
-
-void expect_judged_clean(const model::Workload& w, const model::Config& c, const RunOut& r) {
-  ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
-  EXPECT_EQ(r.findings, 0u) << r.dump();
-  EXPECT_EQ(r.live_after, 0u) << r.dump();
-  const auto v = model::check(w, c, r.trace);
-  EXPECT_TRUE(v.empty()) << describe(v) << r.dump();
-}
-
-struct Expect {
-  std::string completer;  // actor running iomap_dio_complete
-  int ctx;
-  int is_async;           // completed through ki_complete from the completion side
-  std::string aio_by;     // actor calling aio_complete ("" = a sync op)
-  int aio_ctx;
-  bool queued;            // the submitter returned -EIOCBQUEUED
-};
-
-void check_case(const RunOut& r, const Expect& x, std::uint32_t opid) {
-  const std::size_t dc = r.first_op(EvKind::DioComplete, opid);
-  ASSERT_NE(dc, npos) << r.dump();
-  EXPECT_TRUE(r.by(dc, x.completer)) << "iomap_dio_complete ran in " << r.actor(dc) << "\n" << r.dump();
-  EXPECT_EQ(r.ev(dc).ctx, x.ctx) << r.dump();
-  EXPECT_EQ(r.ev(dc).b, x.is_async) << r.dump();
-  EXPECT_EQ(r.count_op(EvKind::DioComplete, opid), 1u);
-  EXPECT_EQ(r.first_op(EvKind::DioQueued, opid) != npos, x.queued) << r.dump();
-  const std::size_t ac = r.first_op(EvKind::AioComplete, opid);
-  if (x.aio_by.empty()) {
-    EXPECT_EQ(ac, npos) << r.dump();
-  } else {
-    ASSERT_NE(ac, npos) << r.dump();
-    EXPECT_TRUE(r.by(ac, x.aio_by)) << "aio_complete ran in " << r.actor(ac) << "\n" << r.dump();
-    EXPECT_EQ(r.ev(ac).ctx, x.aio_ctx) << r.dump();
-    EXPECT_LT(dc, ac);
-  }
-  // the 3.x io_end is gone
-  EXPECT_EQ(r.count(EvKind::IoEndAlloc), 0u) << r.dump();
 }
 
 class IomapExt4RaceTable : public ::testing::TestWithParam<Kernel> {};
@@ -282,37 +224,7 @@ INSTANTIATE_TEST_SUITE_P(Iomap, IomapExt4RaceTable, ::testing::Values(Kernel::V6
 // Random workloads (harness/gen) x random schedules on 6.6 and 6.18 ext4: no BUG, use after
 // free, leak or deadlock, and the reference model finds nothing.
 class IomapExt4Random : public ::testing::TestWithParam<Kernel> {};
-TEST_P(IomapExt4Random, HoldsEverything) {
-  const Kernel k = GetParam();
-  gen::GenOptions g;
-  g.filesystems = {model::Fs::Ext4};
-  g.kernels = {k};
-  int runs = 0;
-  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
-    model::Workload w = gen::sample(gen::workload(g), seed);
-    model::Config c = gen::sample(gen::config(g), seed ^ 0x9e3779b97f4a7c15ull);
-    c.fs = model::Fs::Ext4;
-    c.kernel = k;
-    c.mutants.clear();
-    for (std::uint64_t s = 0; s < 3; ++s) {
-      sched::RandomStrategy rnd;
-      const RunOut r = run(w, c, rnd, seed * 7 + s);
-      ++runs;
-      ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::Deadlock) << "seed " << seed << ": " << r.outcome.detail << "\n" << r.dump();
-      ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::Bug) << "seed " << seed << ": " << r.outcome.detail << "\n" << r.dump();
-      ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::StepLimit) << "seed " << seed;
-      const auto v = model::check(w, c, r.trace);
-      ASSERT_TRUE(v.empty()) << "seed " << seed << "/" << s << " (o_dsync " << w.o_dsync << " o_sync "
-                             << w.o_sync << " sector " << w.sector_size << " size " << w.initial_size
-                             << "):\n" << describe(v) << r.dump();
-      if (r.outcome.ok()) {
-        EXPECT_EQ(r.findings, 0u) << "seed " << seed;
-        EXPECT_EQ(r.live_after, 0u) << "seed " << seed;
-      }
-    }
-  }
-  EXPECT_EQ(runs, 1200);
-}
+TEST_P(IomapExt4Random, HoldsEverything) { iomap::expect_random_holds(GetParam(), model::Fs::Ext4, 400); }
 INSTANTIATE_TEST_SUITE_P(Iomap, IomapExt4Random, ::testing::Values(Kernel::V6_6, Kernel::V6_18),
                          [](const auto& p) { return kernel_param_name(p.param); });
 
