@@ -392,7 +392,11 @@ void ext4_truncate(inode* in, loff_t size) {
   const auto keep = static_cast<std::uint64_t>((size + bs - 1) / bs);
   if (keep < m.blocks.size()) {
     std::uint64_t n = 0;
-    for (std::uint64_t b = keep; b < m.blocks.size(); ++b) n += m.blocks[b].state != ExtentState::Hole;
+    for (std::uint64_t b = keep; b < m.blocks.size(); ++b)
+      if (m.blocks[b].state != ExtentState::Hole) {
+        ++n;
+        journal_free_blocks(j, m.blocks[b].pblk, 1);  // ext4_free_blocks
+      }
     if (n) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
     m.blocks.resize(keep);
   }

@@ -20,17 +20,18 @@ loff_t i_disksize(inode* in) {
   return meta_of(in).disksize;
 }
 
-// ext4_inode_datasync_dirty: the running transaction holds changes of this inode (one file
-// per workload: any metadata not yet committed). Makes iomap mark the mapping F_DIRTY, so a
+// ext4_inode_datasync_dirty: the running transaction holds changes of this inode (its
+// metadata differs from the last committed one). Makes iomap mark the mapping F_DIRTY, so a
 // datasync write is not completed by FUA alone.
 bool ext4_inode_datasync_dirty(inode* in) {
-  const disk& dk = *in->i_sb->s_disk;
-  kaccess(&dk.meta, Access::Read);
-  if (dk.meta.disksize != dk.durable.disksize) return true;
-  const std::size_t n = std::max(dk.meta.blocks.size(), dk.durable.blocks.size());
+  const file_meta& cur = meta_of(in);
+  const file_meta& dur = in->i_sb->s_disk->durable.at(in->i_ino);
+  kaccess(&cur, Access::Read);
+  if (cur.disksize != dur.disksize) return true;
+  const std::size_t n = std::max(cur.blocks.size(), dur.blocks.size());
   for (std::size_t b = 0; b < n; ++b) {
-    const extent& x = dk.meta.get(b);
-    const extent& y = dk.durable.get(b);
+    const extent& x = cur.get(b);
+    const extent& y = dur.get(b);
     if (x.state != y.state || (x.state != ExtentState::Hole && x.pblk != y.pblk)) return true;
   }
   return false;

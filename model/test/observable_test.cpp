@@ -68,6 +68,28 @@ TEST(Observable, ForeignDataIsNeverAllowed) {
   EXPECT_EQ(v[0].event, rd);
 }
 
+// The old data of a freed and reallocated block (stale_of) is foreign even when it is the
+// data of a write that covered the very same sector and was allowed there before a truncate.
+TEST(Observable, StaleDataOfAReallocatedBlockIsForeign) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 0, 512), mk(OpKind::PRead, 1, 0, 512)}}, 4096);
+  for (const std::uint32_t seen : {W(0), stale_of(W(0)), stale_of(kInitialData)}) {
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, 512);
+    b.begin(w.tasks[0].ops[1]);
+    const std::size_t rd = b.read_data(1, 0, 512, {seen});
+    b.end(1, 512);
+    const auto v = check_observable(w, b.t);
+    if (seen == W(0)) {
+      EXPECT_TRUE(v.empty());
+      continue;
+    }
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].property, "read-no-foreign");
+    EXPECT_EQ(v[0].event, rd);
+  }
+}
+
 // Two writes that both completed before the read: if they were sequential only the second
 // is allowed; if they overlapped each other either may be the last.
 TEST(Observable, NewestCompletedWriteWinsUnlessWritesOverlapped) {
