@@ -200,9 +200,9 @@ void draw_ranges(const Rng& r, std::uint64_t block, std::uint32_t max_blocks, bo
 
 
 // workload() for one file.
-model::Workload draw_one_file(const GenOptions& o, const Rng& r, int size) {
+model::Workload draw_one_file(const GenOptions& o, const Rng& random, int size) {
   // mapcat(sector size, apply(...)): the sector from the first half, the rest from the split.
-  Rng r1 = r;
+  Rng r1 = random;
   const Rng r2 = r1.split();
   Menu<std::uint32_t> sectors;
   sectors.add(4, 512);

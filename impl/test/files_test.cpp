@@ -104,13 +104,93 @@ TEST_P(BlockReuse, FreedBlockIsNotReusedBeforeTheFreeingTransactionCommits) {
   const RunOut r = run_task_first(w, failing_second_bio(k, fs));
   ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
   EXPECT_GT(bio_sector(r, 4), bio_sector(r, 1)) << r.dump();
-  const std::size_t rd = r.first_op(EvKind::ReadData, 5);
+  const std::size_t rd = r.first_op(EvKind::ReadData, 6);
   ASSERT_NE(rd, std::string::npos) << r.dump();
   const std::uint32_t seen = r.trace.data[r.ev(rd).data];
   EXPECT_EQ(seen, k == Kernel::V3_12_fixed ? model::kZero : model::kForeign) << r.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, BlockReuse, all_3x_variants_and_fs(), variant_and_fs_name);
+
+// ---- several files on one superblock ------------------------------------------------------------
+
+class SeveralFiles : public ::testing::TestWithParam<VariantAndFs> {};
+
+model::Op on(model::Op o, std::uint32_t file) {
+  o.file = file;
+  return o;
+}
+
+// The truncated file's old data shows in the other file: file 0's block is freed by a
+// truncate and committed, file 1's AIO write into a hole gets it and fails its bio; every
+// faithful variant still converts, so file 1 reads file 0's data (read-no-foreign).
+TEST_P(SeveralFiles, TruncatedFilesDataShowsInAnotherFileOnlyOnFaithfulVariants) {
+  const auto [k, fs] = GetParam();
+  model::Workload w;
+  w.files = 2;
+  model::Task t;
+  model::Op ge = op(OpKind::GetEvents, 6);
+  ge.nr = 1;
+  t.ops = {op(OpKind::PWrite, 1, 0, kB), op(OpKind::Truncate, 2, 0, 0), op(OpKind::Fsync, 3),
+           on(op(OpKind::Truncate, 4, 0, 2 * kB), 1), on(op(OpKind::AioWrite, 5, kB, kB), 1), ge,
+           on(op(OpKind::PRead, 7, kB, kB), 1)};
+  w.tasks.push_back(t);
+  const model::Config c = failing_second_bio(k, fs);
+  const RunOut r = run_task_first(w, c);
+  ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
+  EXPECT_EQ(bio_sector(r, 5), bio_sector(r, 1)) << "file 0's block not reused by file 1\n" << r.dump();
+  const std::size_t rd = r.first_op(EvKind::ReadData, 7);
+  ASSERT_NE(rd, std::string::npos) << r.dump();
+  const auto v = model::check(w, c, r.trace);
+  if (k == Kernel::V3_12_fixed) {
+    EXPECT_EQ(r.trace.data[r.ev(rd).data], model::kZero) << r.dump();
+    EXPECT_TRUE(v.empty()) << describe(v);
+  } else {
+    EXPECT_EQ(r.trace.data[r.ev(rd).data], model::stale_of(model::write_id_of(w.tasks[0].ops[0]))) << r.dump();
+    EXPECT_TRUE(has(v, "read-no-foreign")) << describe(v);
+  }
+}
+
+// Completions of two inodes share the superblock's one s_dio_done_wq: AIO writes into
+// fallocated (unwritten) blocks of two files need a conversion in process context, so both
+// are deferred, to the same queue (one worker: the second file's completion waits behind the
+// first's). Each file keeps its own size and data, and the model, judging each file apart,
+// finds nothing.
+TEST_P(SeveralFiles, DeferredCompletionsOfTwoInodesShareOneWorkqueue) {
+  const auto [k, fs] = GetParam();
+  model::Workload w;
+  w.files = 2;
+  model::Task a;
+  model::Op ge = op(OpKind::GetEvents, 5);
+  ge.nr = 2;
+  a.ops = {op(OpKind::Fallocate, 1, 0, 2 * kB), on(op(OpKind::Fallocate, 2, 0, 3 * kB), 1),
+           op(OpKind::AioWrite, 3, 0, kB), on(op(OpKind::AioWrite, 4, kB, kB), 1), ge,
+           op(OpKind::PRead, 6, 0, 4 * kB), on(op(OpKind::PRead, 7, 0, 4 * kB), 1)};
+  w.tasks = {a};
+  const model::Config c = engine_config(k, fs);
+  const RunOut r = run_task_first(w, c);
+  ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
+  EXPECT_EQ(r.findings, 0u) << r.dump();
+  EXPECT_EQ(r.live_after, 0u) << r.dump();
+  EXPECT_EQ(r.count(EvKind::InodeFile), 2u) << r.dump();
+  if (k != Kernel::V3_11) {  // 3.11: ext4's own queues / XFS's per-mount ones
+    EXPECT_EQ(r.count(EvKind::WqPublish), 1u) << "one dio completion queue for both inodes\n" << r.dump();
+    const std::size_t q1 = r.first_op(EvKind::WorkQueued, 3), q2 = r.first_op(EvKind::WorkQueued, 4);
+    ASSERT_NE(q1, std::string::npos) << r.dump();
+    ASSERT_NE(q2, std::string::npos) << r.dump();
+    EXPECT_EQ(r.ev(q1).a, r.ev(q2).a) << r.dump();
+  }
+  const std::size_t r0 = r.first_op(EvKind::ReadData, 6), r1 = r.first_op(EvKind::ReadData, 7);
+  ASSERT_NE(r0, std::string::npos) << r.dump();
+  ASSERT_NE(r1, std::string::npos) << r.dump();
+  EXPECT_EQ(r.ev(r0).b, static_cast<std::int64_t>(2 * kB)) << "file 0 has its own size\n" << r.dump();
+  EXPECT_EQ(r.ev(r1).b, static_cast<std::int64_t>(3 * kB)) << r.dump();
+  EXPECT_EQ(r.trace.data[r.ev(r1).data + 8], model::write_id_of(a.ops[3])) << r.dump();
+  const auto v = model::check(w, c, r.trace);
+  EXPECT_TRUE(v.empty()) << describe(v);
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, SeveralFiles, all_3x_variants_and_fs(), variant_and_fs_name);
 
 }  // namespace
 }  // namespace dc::test
