@@ -1,6 +1,7 @@
 #include "impl/machine.hpp"
 
 #include <climits>
+#include <deque>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -17,12 +18,15 @@
 namespace dc::kern {
 
 struct Machine::Impl {
-  struct TaskState {
-    const model::Task* task = nullptr;
+  struct Fds {  // one task's open files of one inode
     file dfile;  // the O_DIRECT fd
     file bfile;  // the buffered fd
-    kioctx ctx;
     bool closed = false;
+  };
+  struct TaskState {
+    const model::Task* task = nullptr;
+    std::deque<Fds> fds;  // by workload file index (stable addresses)
+    kioctx ctx;
     // iocbs io_submit accepted and io_getevents has not handed over yet: like any AIO
     // program (and the host runner), a task never waits for more events than that, so an
     // io_submit rejected by an injected kiocb failure does not leave it blocked forever.
@@ -34,7 +38,7 @@ struct Machine::Impl {
   FsType* fs = nullptr;
   disk dsk;
   super_block* sb = nullptr;
-  inode* ino = nullptr;
+  std::vector<inode*> inos;  // by workload file index
   std::vector<std::unique_ptr<TaskState>> tasks;
   std::map<std::uint32_t, std::vector<std::uint32_t>> read_bufs;  // AIO read user memory
   std::map<std::uint32_t, loff_t> read_offsets;  // AIO read op -> offset (ki_pos may move)
@@ -72,15 +76,17 @@ void Machine::Impl::build_disk() {
   dsk.journal.j_disk = &dsk;
   dsk.journal.j_commit_sequence = 0;
   dsk.journal.t_updates = 0;
+  dsk.journal.t_freed.clear();
   init_waitqueue_head(&dsk.journal.j_wait_updates);
-  dsk.meta = {};
+  dsk.meta.assign(std::max<std::uint32_t>(1, w.files), file_meta{});
+  file_meta& m0 = dsk.meta[0];  // file 0 carries the workload's initial state
   const std::uint64_t bs = w.block_size, ss = w.sector_size, spb = bs / ss;
   // As the model decides (docs/model.md): initial data past initial_size reads as zeros, and
   // where `written` and `preallocated` overlap the block is preallocated (unwritten).
   for (const model::Range& r : w.written) {
     if (r.len == 0) continue;
     for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
-      extent& e = dsk.meta.at(b);
+      extent& e = m0.at(b);
       if (e.state == ExtentState::Hole) {
         e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
         for (std::uint64_t i = 0; i < spb; ++i) dsk.bdev.cache[e.pblk * spb + i] = model::kZero;
@@ -96,12 +102,12 @@ void Machine::Impl::build_disk() {
   for (const model::Range& r : w.preallocated) {
     if (r.len == 0) continue;
     for (std::uint64_t b = r.offset / bs; b <= (r.offset + r.len - 1) / bs; ++b) {
-      extent& e = dsk.meta.at(b);
+      extent& e = m0.at(b);
       if (e.state == ExtentState::Hole) e.pblk = bdev_alloc_blocks(&dsk.bdev, 1);
       e.state = ExtentState::Unwritten;
     }
   }
-  dsk.meta.disksize = static_cast<loff_t>(w.initial_size);
+  m0.disksize = static_cast<loff_t>(w.initial_size);
   dsk.durable = dsk.meta;
   dsk.bdev.durable = dsk.bdev.cache;
 }
@@ -123,38 +129,47 @@ void Machine::Impl::mount() {
   sb->dioread_nolock = c.dioread_nolock || model::is_iomap_kernel(c.kernel);
   if (fs->fill_super(sb)) throw std::runtime_error("mount: fill_super failed");
 
-  ino = kzalloc<inode>("inode", GFP_KERNEL);
-  if (!ino) throw std::runtime_error("mount: cannot allocate the inode");
-  ino->id = kobj_of(ino);
-  ino->i_sb = sb;
-  ino->i_meta = &dsk.meta;
-  ino->i_size = static_cast<loff_t>(w.initial_size);
-  ino->i_blkbits = sb->s_blkbits;
-  ino->is_sync = w.inode_sync;
-  mutex_init(&ino->i_mutex);
-  if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
-  mutex_init(&ino->i_aio_mutex);
-  init_rwsem(&ino->i_data_sem);
-  init_waitqueue_head(&ino->i_ioend_wq);
-  spin_lock_init(&ino->i_completed_io_lock);
-  fs->init_inode(ino);
-  ++sb->s_inodes;
+  for (std::uint32_t f = 0; f < dsk.meta.size(); ++f) {
+    inode* ino = kzalloc<inode>("inode", GFP_KERNEL);
+    if (!ino) throw std::runtime_error("mount: cannot allocate an inode");
+    ino->id = kobj_of(ino);
+    ino->i_sb = sb;
+    ino->i_meta = &dsk.meta[f];
+    ino->i_ino = f;
+    ino->i_size = f == 0 ? static_cast<loff_t>(w.initial_size) : 0;
+    ino->i_blkbits = sb->s_blkbits;
+    ino->is_sync = w.inode_sync;
+    mutex_init(&ino->i_mutex);
+    if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
+    mutex_init(&ino->i_aio_mutex);
+    init_rwsem(&ino->i_data_sem);
+    init_waitqueue_head(&ino->i_ioend_wq);
+    spin_lock_init(&ino->i_completed_io_lock);
+    fs->init_inode(ino);
+    ++sb->s_inodes;
+    inos.push_back(ino);
+    // which inode is which file: only with several files (one-file traces stay as they were)
+    if (dsk.meta.size() > 1) ktrace(model::EvKind::InodeFile, ino->id, f);
+  }
 
   for (const model::Task& task : w.tasks) {
     auto t = std::make_unique<TaskState>();
     t->task = &task;
-    t->dfile.f_inode = ino;
-    t->dfile.f_flags = O_DIRECT_ | (w.o_dsync ? O_DSYNC_ : 0u) | (w.o_sync ? O_SYNC_ : 0u);
-    t->dfile.f_count = 1;
-    t->dfile.id = kobj_id();
-    init_waitqueue_head(&t->dfile.f_wait);
-    t->bfile.f_inode = ino;
-    t->bfile.f_flags = 0;
-    t->bfile.f_count = 1;
-    t->bfile.id = kobj_id();
-    init_waitqueue_head(&t->bfile.f_wait);
+    for (inode* ino : inos) {
+      Fds& fd = t->fds.emplace_back();
+      fd.dfile.f_inode = ino;
+      fd.dfile.f_flags = O_DIRECT_ | (w.o_dsync ? O_DSYNC_ : 0u) | (w.o_sync ? O_SYNC_ : 0u);
+      fd.dfile.f_count = 1;
+      fd.dfile.id = kobj_id();
+      init_waitqueue_head(&fd.dfile.f_wait);
+      fd.bfile.f_inode = ino;
+      fd.bfile.f_flags = 0;
+      fd.bfile.f_count = 1;
+      fd.bfile.id = kobj_id();
+      init_waitqueue_head(&fd.bfile.f_wait);
+      ino->i_count += 2;
+    }
     ioctx_init(&t->ctx);
-    ino->i_count += 2;
     tasks.push_back(std::move(t));
   }
   if (faults) faults->pause(false);
@@ -180,7 +195,8 @@ void Machine::Impl::emit_read(std::uint32_t op, loff_t offset, ssize_t len, cons
 
 bool Machine::Impl::all_files_released() const {
   for (const auto& t : tasks)
-    if (!t->dfile.released || !t->bfile.released) return false;
+    for (const Fds& fd : t->fds)
+      if (!fd.dfile.released || !fd.bfile.released) return false;
   return true;
 }
 
@@ -189,9 +205,11 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
   const loff_t ss = w.sector_size;
   const auto off = static_cast<loff_t>(op.offset);
   const auto len = static_cast<loff_t>(op.len);
-  const bool needs_fd = op.kind != OpKind::Unmount && op.kind != OpKind::Crash &&
-                        op.kind != OpKind::GetEvents;
-  if (needs_fd && t.closed) return -EBADF;
+  const bool needs_fd = model::uses_file(op.kind);
+  if (needs_fd && op.file >= t.fds.size()) return -EBADF;
+  Fds& fd = t.fds[needs_fd ? op.file : 0];
+  inode* ino = fd.dfile.f_inode;
+  if (needs_fd && fd.closed) return -EBADF;
   switch (op.kind) {
     case OpKind::AioWrite:
     case OpKind::AioRead: {
@@ -208,7 +226,7 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       } else {
         buf.write_id = model::write_id_of(op);
       }
-      const long r = io_submit_one(&t.ctx, &t.dfile, op.id, rd, off, buf, rb, op.dsync);
+      const long r = io_submit_one(&t.ctx, &fd.dfile, op.id, rd, off, buf, rb, op.dsync);
       if (r == 0) ++t.outstanding;
       return r == 0 ? 1 : r;
     }
@@ -231,7 +249,7 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       const bool rd = op.kind == OpKind::PRead || op.kind == OpKind::BufRead;
       const bool direct = op.kind == OpKind::PWrite || op.kind == OpKind::PRead;
       kiocb k;  // init_sync_kiocb: on the stack, ki_ctx NULL
-      k.ki_filp = direct ? &t.dfile : &t.bfile;
+      k.ki_filp = direct ? &fd.dfile : &fd.bfile;
       k.ki_pos = off;
       k.ki_op = op.id;
       k.ki_dsync = op.dsync;
@@ -259,13 +277,13 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       return r;
     }
     case OpKind::Fallocate:
-      return fs->fallocate(&t.dfile, op.keep_size, off, len);
+      return fs->fallocate(&fd.dfile, op.keep_size, off, len);
     case OpKind::Fsync:
-      return vfs_fsync_range(&t.dfile, 0, LLONG_MAX, op.dsync);
+      return vfs_fsync_range(&fd.dfile, 0, LLONG_MAX, op.dsync);
     case OpKind::Close:
-      t.closed = true;
-      fput(&t.dfile);
-      fput(&t.bfile);
+      fd.closed = true;
+      fput(&fd.dfile);
+      fput(&fd.bfile);
       return 0;
     case OpKind::Unmount:
       if (unmounted) return -EINVAL;
@@ -274,11 +292,14 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       unmounted = true;
       return 0;
     case OpKind::Crash: {
-      loff_t size = 0;
-      const std::vector<std::uint32_t> view = crash_view(dsk, &size);
       crashed = true;
-      if (Tracer* tr = Tracer::current())
-        tr->emit(model::EvKind::Crash, 0, size, 0, 0, op.id, view);
+      // one Crash event per file, file index in b (file 0 first)
+      for (std::size_t f = 0; f < dsk.meta.size(); ++f) {
+        loff_t size = 0;
+        const std::vector<std::uint32_t> view = crash_view(dsk, f, &size);
+        if (Tracer* tr = Tracer::current())
+          tr->emit(model::EvKind::Crash, 0, size, static_cast<std::int64_t>(f), 0, op.id, view);
+      }
       scheduler().abandon(sched::Outcome::Kind::Crash,
                           fmt::format("power cut by {} (op {})", scheduler().name(current_actor()), op.id));
     }
@@ -303,16 +324,18 @@ void Machine::Impl::run_task(std::size_t idx) {
 // Process exit of every task (exit_aio, close), then umount.
 void Machine::Impl::teardown() {
   for (auto& t : tasks) exit_aio(&t->ctx);
-  for (auto& t : tasks) {
-    if (t->closed) continue;
-    t->closed = true;
-    fput(&t->dfile);
-    fput(&t->bfile);
-  }
-  for (auto& t : tasks) {
-    wait_event(&t->dfile.f_wait, [&t] { return t->dfile.released; }, "umount: file in use");
-    wait_event(&t->bfile.f_wait, [&t] { return t->bfile.released; }, "umount: file in use");
-  }
+  for (auto& t : tasks)
+    for (Fds& fd : t->fds) {
+      if (fd.closed) continue;
+      fd.closed = true;
+      fput(&fd.dfile);
+      fput(&fd.bfile);
+    }
+  for (auto& t : tasks)
+    for (Fds& fd : t->fds) {
+      wait_event(&fd.dfile.f_wait, [&fd] { return fd.dfile.released; }, "umount: file in use");
+      wait_event(&fd.bfile.f_wait, [&fd] { return fd.bfile.released; }, "umount: file in use");
+    }
   if (unmounted) return;
   generic_shutdown_super(sb);
   unmounted = true;

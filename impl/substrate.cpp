@@ -1,6 +1,7 @@
 #include "impl/substrate.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,7 @@ void bdev_init(block_device* bdev, unsigned sector_size, unsigned block_size) {
   bdev->cache.clear();
   bdev->durable.clear();
   bdev->next_pblk = 0;
+  bdev->free_blocks.clear();
   bdev->nr_bios = 0;
 }
 
@@ -41,6 +43,20 @@ void bdev_touch(const block_device* bdev, std::uint64_t pblk, Access a) {
 
 std::uint64_t bdev_alloc_blocks(block_device* bdev, std::uint64_t n) {
   kaccess(&bdev->next_pblk, Access::Write);
+  // first fit among the free blocks (lowest address first, so runs are deterministic)
+  for (auto it = bdev->free_blocks.begin(); n > 0 && it != bdev->free_blocks.end(); ++it) {
+    const std::uint64_t first = *it;
+    std::uint64_t len = 1;
+    auto next = std::next(it);
+    while (len < n && next != bdev->free_blocks.end() && *next == first + len) ++len, ++next;
+    if (len < n) continue;
+    bdev->free_blocks.erase(it, next);
+    for (std::uint64_t s = first * bdev->spb; s < (first + n) * bdev->spb; ++s) {
+      bdev->cache[s] = model::stale_of(bdev->cache[s]);
+      bdev->durable[s] = model::stale_of(bdev->durable[s]);
+    }
+    return first;
+  }
   const std::uint64_t first = bdev->next_pblk;
   bdev->next_pblk += n;
   bdev->cache.resize(bdev->next_pblk * bdev->spb, model::kForeign);
@@ -121,40 +137,50 @@ void jbd2_journal_commit(journal_t* j) {
   might_sleep("jbd2_journal_commit");
   wait_event(&j->j_wait_updates, [j] { return j->t_updates == 0; }, "jbd2 commit: open handles");
   blkdev_issue_flush(&j->j_disk->bdev);
-  kaccess(&j->j_disk->meta, Access::Read);
+  for (const file_meta& m : j->j_disk->meta) kaccess(&m, Access::Read);
   j->j_disk->durable = j->j_disk->meta;
+  if (!j->t_freed.empty()) kaccess(&j->j_disk->bdev.next_pblk, Access::Write);
+  j->j_disk->bdev.free_blocks.insert(j->t_freed.begin(), j->t_freed.end());
+  j->t_freed.clear();
   ktrace(model::EvKind::JournalCommit, 0, ++j->j_commit_sequence);
 }
 
-void read_block_current(const disk& d, std::uint64_t lblk, std::uint32_t* out) {
-  const extent& e = d.meta.get(lblk);
-  const unsigned spb = d.bdev.spb;
-  if (e.state == ExtentState::Written) bdev_touch(&d.bdev, e.pblk, Access::Read);
-  for (unsigned i = 0; i < spb; ++i)
-    out[i] = e.state == ExtentState::Written ? d.bdev.cache[e.pblk * spb + i] : model::kZero;
+void journal_free_blocks(journal_t* j, std::uint64_t pblk, std::uint64_t n) {
+  for (std::uint64_t i = 0; i < n; ++i) j->t_freed.push_back(pblk + i);
 }
 
-bool journal_meta_dirty(const disk& dk) {
-  kaccess(&dk.meta, Access::Read);
-  if (dk.meta.disksize != dk.durable.disksize) return true;
-  const std::size_t n = std::max(dk.meta.blocks.size(), dk.durable.blocks.size());
+bool journal_meta_dirty(const disk& dk, std::size_t ino) {
+  const file_meta& cur = dk.meta.at(ino);
+  const file_meta& dur = dk.durable.at(ino);
+  kaccess(&cur, Access::Read);
+  if (cur.disksize != dur.disksize) return true;
+  const std::size_t n = std::max(cur.blocks.size(), dur.blocks.size());
   for (std::size_t b = 0; b < n; ++b) {
-    const extent& x = dk.meta.get(b);
-    const extent& y = dk.durable.get(b);
+    const extent& x = cur.get(b);
+    const extent& y = dur.get(b);
     if (x.state != y.state || (x.state != ExtentState::Hole && x.pblk != y.pblk)) return true;
   }
   return false;
 }
 
-std::vector<std::uint32_t> crash_view(const disk& d, loff_t* durable_size) {
-  const loff_t size = d.durable.disksize;
+void read_block_current(const block_device& bdev, const file_meta& m, std::uint64_t lblk, std::uint32_t* out) {
+  const extent& e = m.get(lblk);
+  const unsigned spb = bdev.spb;
+  if (e.state == ExtentState::Written) bdev_touch(&bdev, e.pblk, Access::Read);
+  for (unsigned i = 0; i < spb; ++i)
+    out[i] = e.state == ExtentState::Written ? bdev.cache[e.pblk * spb + i] : model::kZero;
+}
+
+std::vector<std::uint32_t> crash_view(const disk& d, std::size_t ino, loff_t* durable_size) {
+  const file_meta& dm = d.durable.at(ino);
+  const loff_t size = dm.disksize;
   *durable_size = size;
   const unsigned ss = d.bdev.sector_size;
   const unsigned spb = d.bdev.spb;
   const auto nsect = static_cast<std::uint64_t>((size + ss - 1) / ss);
   std::vector<std::uint32_t> out(nsect, model::kZero);
   for (std::uint64_t s = 0; s < nsect; ++s) {
-    const extent& e = d.durable.get(s / spb);
+    const extent& e = dm.get(s / spb);
     if (e.state == ExtentState::Written) out[s] = d.bdev.durable[e.pblk * spb + s % spb];
   }
   return out;

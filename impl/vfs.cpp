@@ -122,7 +122,7 @@ page& find_or_create_page(inode* in, std::uint64_t lblk) {
   if (it != in->i_mapping.pages.end()) return it->second;
   page pg;
   pg.sect.resize(in->i_sb->s_bdev->spb);
-  read_block_current(*in->i_sb->s_disk, lblk, pg.sect.data());
+  read_block_current(*in->i_sb->s_bdev, *in->i_meta, lblk, pg.sect.data());
   return in->i_mapping.pages.emplace(lblk, std::move(pg)).first->second;
 }
 

@@ -121,6 +121,7 @@ enum : unsigned { EXT4_STATE_DIO_UNWRITTEN = 1u };
 struct inode {
   super_block* i_sb = nullptr;
   file_meta* i_meta = nullptr;  // the on-disk inode (extent tree, i_disksize)
+  std::uint32_t i_ino = 0;       // inode number: the workload's file index
   loff_t i_size = 0;
   unsigned i_blkbits = 12;
   atomic_t i_dio_count;

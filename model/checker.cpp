@@ -51,6 +51,14 @@ bool Facts::dsync_write(const Op& op) const {
   return (w->o_dsync || w->o_sync) && op.kind != OpKind::BufWrite;
 }
 
+bool Facts::foreign_in(std::uint32_t file, std::uint32_t v) const {
+  if (is_foreign(v)) return true;
+  if (v == kZero) return false;
+  if (v == kInitialData) return file != 0;
+  const OpFacts* o = op(v - 1);
+  return o && is_write(o->op->kind) && o->op->file != file;
+}
+
 Facts build_facts(const Workload& w, const Trace& t, const Config* c) {
   Facts f;
   f.w = &w;
@@ -102,6 +110,7 @@ std::string value_name(std::uint32_t v) {
   if (v == kInitialData) return "initial-data";
   if (v == kZero) return "zeros";
   if (v == kForeign) return "foreign-data";
+  if (is_stale(v)) return fmt::format("stale-{}", value_name(v & ~kStale));
   return fmt::format("data-of-op-{}", v - 1);
 }
 
@@ -167,7 +176,7 @@ std::vector<std::pair<std::string, std::string>> properties() {
       {p::kReadAllowed,
        "every sector a read returns holds a value the model allows (newest completed write, an "
        "overlapping write, or zeros where nothing was written)"},
-      {p::kReadForeign, "no read ever returns stale data of another file (kForeign)"},
+      {p::kReadForeign, "no read ever returns stale data: a never-written block (kForeign) or the old data of a freed and reallocated block (kStale)"},
       {p::kReadSizeWithData,
        "a read that returns bytes only an extending write made part of the file sees that write's "
        "data there, not zeros (i_size moves only after the data is readable; ee70daaba82d)"},

@@ -22,7 +22,7 @@ void check_conversion(const Facts& f, Out& out) {
   auto completed_write = [&](std::size_t k, std::uint32_t op, std::int64_t res) {
     const OpFacts* o = f.op(op);
     if (!o || !o->is_direct() || !is_write(o->op->kind) || res <= 0) return;
-    const auto b = ext.unwritten(o->op->offset, static_cast<std::uint64_t>(res), o->begin);
+    const auto b = ext.unwritten(o->op->file, o->op->offset, static_cast<std::uint64_t>(res), o->begin);
     if (!b) return;
     const std::uint64_t bs = ext.block_size();
     add(prop::kInv5, k,
@@ -37,6 +37,7 @@ void check_conversion(const Facts& f, Out& out) {
     const Event& e = t.events[k];
     switch (e.kind) {
       case EvKind::ExtentMap:
+      case EvKind::InodeFile:
         ext.apply(e, k);
         break;
       case EvKind::AioComplete: {

@@ -87,7 +87,9 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(DioWake, "iomap (6.x): the completion that dropped dio->ref to 0 cleared submit.waiter " \
              "and woke the waiting submitter, which runs iomap_dio_complete; obj = dio")    \
   X(WriteThrough, "iomap (6.x): every write bio of dio `obj` was REQ_FUA, so the submitter " \
-                  "cleared IOMAP_DIO_NEED_SYNC (no generic_write_sync at completion)")
+                  "cleared IOMAP_DIO_NEED_SYNC (no generic_write_sync at completion)")       \
+  X(InodeFile, "inode `obj` is the workload's file a (emitted at mount, only when the "        \
+               "workload has several files; otherwise every inode event is file 0's)")
 
 // Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
 // the one-line docs above were ambiguous. Additive: no existing meaning changes.
@@ -108,8 +110,8 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
 //    drop_refcount returned nonzero), not at the queue decision.
 //  - DioComplete: obj = dio, a = ret passed in, b = is_async; EndIo / DeferSet / DioFree:
 //    obj = dio.
-//  - InodeDioInc/Done/WaitBegin/WaitEnd: one file per workload, obj not used. WaitEnd is
-//    emitted in the same atomic step in which inode_dio_wait observed i_dio_count == 0.
+//  - InodeDioInc/Done/WaitBegin/WaitEnd: obj = the inode (InodeFile names its file). WaitEnd
+//    is emitted in the same atomic step in which inode_dio_wait observed i_dio_count == 0.
 //  - ConvertStart/ConvertDone: a ConvertDone closes the latest open ConvertStart of the
 //    same actor; op = the write whose extents are converted (kNoOp for buffered writeback).
 //  - SyncStart/SyncDone: a SyncDone closes the latest open SyncStart of the same actor.
@@ -118,7 +120,8 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
 //    while a direct write op is current is treated as one too.
 //  - ExtentMap: a, b in file blocks (Workload::block_size), c = ExtentState.
 //  - Crash: a = durable i_size; data slice = the write id each file sector reads after
-//    remount, sector i at index i (sectors past the slice read as zeros).
+//    remount, sector i at index i (sectors past the slice read as zeros); b = the file. One
+//    Crash event per file, file 0 first, all for the same Crash op.
 //  - Everything from the first Crash on is judged only by the durability check.
 enum class EvKind : std::uint8_t {
 #define DC_X(name, doc) name,

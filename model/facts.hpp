@@ -83,6 +83,11 @@ struct Facts {
   // Is there a BioEnd with a < 0 for one of these dios before event index `before`?
   bool dio_failed(const OpFacts& o, std::size_t before) const;
   bool dsync_write(const Op& op) const;  // the write must be durable when reported
+  // Size of `file` at start (file 0 carries the workload's initial state; the others are empty).
+  std::uint64_t initial_size(std::uint32_t file) const { return file == 0 ? w->initial_size : 0; }
+  // Data file `file` must never show: a never-written or reused block (is_foreign), the
+  // initial data of file 0 in another file, or the data of a write to another file.
+  bool foreign_in(std::uint32_t file, std::uint32_t v) const;
 };
 
 Facts build_facts(const Workload& w, const Trace& t, const Config* c = nullptr);

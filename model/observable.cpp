@@ -22,6 +22,7 @@ namespace {
 constexpr std::uint64_t kAllSectors = std::numeric_limits<std::uint64_t>::max();
 
 struct Writer {
+  std::uint32_t file;
   std::size_t begin, end;  // end == kNever: never reported (overlaps everything after begin)
   std::uint32_t value;
   bool strong;                // reported success: supersedes older writes
@@ -29,6 +30,7 @@ struct Writer {
 };
 
 struct SizeOp {
+  std::uint32_t file;
   std::size_t begin, end;
   bool set;  // true: size = v (truncate); false: size = max(size, v)
   std::uint64_t v;
@@ -100,22 +102,22 @@ class Observable {
         if (have && r > 0) {
           const std::uint64_t done = std::min<std::uint64_t>(static_cast<std::uint64_t>(r), op.len);
           const std::uint64_t mid = std::min(hi, sec_hi(op.offset + done));
-          writers_.push_back({o.begin, end, write_id_of(op), true, lo, mid});
-          if (mid < hi) writers_.push_back({o.begin, end, write_id_of(op), false, mid, hi});
-          size_ops_.push_back({o.begin, end, false, op.offset + done, false, op.offset, true});
+          writers_.push_back({op.file, o.begin, end, write_id_of(op), true, lo, mid});
+          if (mid < hi) writers_.push_back({op.file, o.begin, end, write_id_of(op), false, mid, hi});
+          size_ops_.push_back({op.file, o.begin, end, false, op.offset + done, false, op.offset, true});
         } else {
-          writers_.push_back({o.begin, end, write_id_of(op), false, lo, hi});
+          writers_.push_back({op.file, o.begin, end, write_id_of(op), false, lo, hi});
           if (!have && op.len > 0)
-            size_ops_.push_back({o.begin, end, false, op.offset + op.len, true, op.offset, true});
+            size_ops_.push_back({op.file, o.begin, end, false, op.offset + op.len, true, op.offset, true});
         }
       } else if (op.kind == OpKind::Truncate) {
         const bool ok = have && r == 0;
         if (have && r < 0) continue;
-        writers_.push_back({o.begin, end, kZero, ok, sec_hi(op.len), kAllSectors});
-        size_ops_.push_back({o.begin, end, true, op.len, !ok, op.len, true});
+        writers_.push_back({op.file, o.begin, end, kZero, ok, sec_hi(op.len), kAllSectors});
+        size_ops_.push_back({op.file, o.begin, end, true, op.len, !ok, op.len, true});
       } else if (op.kind == OpKind::Fallocate && !op.keep_size) {
         if ((have && r < 0) || op.len == 0) continue;  // len 0 is -EINVAL, no effect
-        size_ops_.push_back({o.begin, end, false, op.offset + op.len, !have});
+        size_ops_.push_back({op.file, o.begin, end, false, op.offset + op.len, !have});
       }
     }
     add_block_rmw_ghosts();
@@ -139,6 +141,7 @@ class Observable {
       std::set<std::uint64_t> blocks;
       for (const auto& [did, d] : f_.ops) {
         if (!d.is_direct() || !is_write(d.op->kind) || !known(d.begin) || d.op->len == 0) continue;
+        if (d.op->file != b.op->file) continue;
         const std::size_t d_end = known(d.reported()) ? d.reported() : kNever;
         if (!(d.begin < b_end && b.begin < d_end)) continue;  // not in flight together
         const std::uint64_t dlo = sec_lo(d.op->offset) / per_block, dhi = (sec_hi(d.op->offset + d.op->len) - 1) / per_block;
@@ -147,9 +150,9 @@ class Observable {
       for (std::uint64_t k : blocks)
         for (std::uint64_t s = k * per_block; s < (k + 1) * per_block; ++s) {
           if (lo <= s && s < hi) continue;
-          std::vector<std::uint32_t> vals = allowed(s, b.begin, b_end == kNever ? limit_ : b_end);
+          std::vector<std::uint32_t> vals = allowed(b.op->file, s, b.begin, b_end == kNever ? limit_ : b_end);
           vals.push_back(kZero);
-          for (std::uint32_t v : vals) ghosts.push_back({b.begin, b_end, v, false, s, s + 1});
+          for (std::uint32_t v : vals) ghosts.push_back({b.op->file, b.begin, b_end, v, false, s, s + 1});
         }
     }
     writers_.insert(writers_.end(), ghosts.begin(), ghosts.end());
@@ -159,7 +162,8 @@ class Observable {
     return r.len > 0 && r.offset < (s + 1) * ss && s * ss < r.offset + r.len;
   }
 
-  std::uint32_t initial_value(std::uint64_t s) const {
+  std::uint32_t initial_value(std::uint32_t file, std::uint64_t s) const {
+    if (file != 0) return kZero;  // files 1.. start empty
     for (const Range& r : w_.preallocated)
       if (overlaps(s, ss(), r)) return kZero;  // an unwritten extent reads as zeros
     if (s * ss() >= w_.initial_size) return kZero;
@@ -169,16 +173,16 @@ class Observable {
   }
 
   // Values sector `s` may hold for a read running over [rb, re].
-  std::vector<std::uint32_t> allowed(std::uint64_t s, std::size_t rb, std::size_t re) const {
+  std::vector<std::uint32_t> allowed(std::uint32_t file, std::uint64_t s, std::size_t rb, std::size_t re) const {
     std::vector<const Writer*> ws;
     for (const Writer& w : writers_)
-      if (w.first <= s && s < w.last) ws.push_back(&w);
+      if (w.file == file && w.first <= s && s < w.last) ws.push_back(&w);
     auto done_before = [](std::size_t end, std::size_t t) { return end != kNever && end < t; };
     std::vector<std::uint32_t> vals;
     const bool init_superseded = std::any_of(ws.begin(), ws.end(), [&](const Writer* w) {
       return w->strong && done_before(w->end, rb);
     });
-    if (!init_superseded) vals.push_back(initial_value(s));
+    if (!init_superseded) vals.push_back(initial_value(file, s));
     for (const Writer* w : ws) {
       if (w->begin >= re) continue;
       const bool superseded = std::any_of(ws.begin(), ws.end(), [&](const Writer* w2) {
@@ -196,11 +200,12 @@ class Observable {
   // subsets of size changes that may have happened (closed under real-time order) level by
   // level; a level is a sorted flat vector of (subset, size) pairs in reused scratch
   // buffers, so the walk allocates nothing once the buffers have grown.
-  std::optional<std::vector<std::uint64_t>> possible_sizes(std::size_t rb, std::size_t re) const {
+  std::optional<std::vector<std::uint64_t>> possible_sizes(std::uint32_t file, std::size_t rb, std::size_t re) const {
     std::vector<const SizeOp*>& rel = scratch_.rel;
     rel.clear();
     for (const SizeOp& s : size_ops_)
-      if (s.begin < re) rel.push_back(&s);
+      if (s.file == file && s.begin < re) rel.push_back(&s);
+    const std::uint64_t init = f_.initial_size(file);
     const std::size_t n = rel.size();
     if (n > 20) return std::nullopt;
     std::uint32_t req = 0;
@@ -212,11 +217,11 @@ class Observable {
         if (rel[j]->end != kNever && rel[j]->end < rel[i]->begin) pred[i] |= 1u << j;
     }
     if (n <= 15 && std::none_of(rel.begin(), rel.end(), [](const SizeOp* x) { return x->set; }))
-      return extending_sizes(n, req);
+      return extending_sizes(n, req, init);
     std::vector<std::uint64_t> result;
     auto& level = scratch_.level;
     auto& next = scratch_.next;
-    level.assign(1, {0u, w_.initial_size});
+    level.assign(1, {0u, init});
     std::size_t states = 0;
     for (std::size_t k = 0; k <= n && !level.empty(); ++k) {
       next.clear();
@@ -260,7 +265,7 @@ class Observable {
   // so order does not matter: size x is possible iff some change k can leave x while every
   // change that must have happened with it (the reader's required ones and k's real-time
   // predecessors, scratch_.pred) has some outcome not above x. Linear in the outcomes.
-  std::vector<std::uint64_t> extending_sizes(std::size_t n, std::uint32_t req) const {
+  std::vector<std::uint64_t> extending_sizes(std::size_t n, std::uint32_t req, std::uint64_t init) const {
     const std::vector<const SizeOp*>& rel = scratch_.rel;
     const std::vector<std::uint32_t>& pred = scratch_.pred;
     // An outcome of change i: v, or a block boundary in (from, v) while it still runs for
@@ -278,11 +283,11 @@ class Observable {
       return b;
     };
     std::vector<std::uint64_t> result;
-    if (bound(req) <= w_.initial_size) result.push_back(w_.initial_size);
+    if (bound(req) <= init) result.push_back(init);
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint64_t b = bound((req | pred[k]) & ~(1u << k));
       auto reach = [&](std::uint64_t x) {
-        if (x >= b) result.push_back(std::max(w_.initial_size, x));
+        if (x >= b) result.push_back(std::max(init, x));
       };
       reach(rel[k]->v);
       if (partial(k))
@@ -330,12 +335,12 @@ class Observable {
       for (std::uint32_t i = 0; i < e.ndata; ++i) {
         const std::uint64_t s = sec_lo(off) + i;
         const std::uint32_t v = t.data[e.data + i];
-        if (v == kForeign) {
+        if (f_.foreign_in(op.file, v)) {
           add(prop::kReadForeign, k, "never stale foreign data",
               fmt::format("{} returned foreign data at sector {}", op_name(f_, e.op), s));
           break;
         }
-        const std::vector<std::uint32_t> ok = allowed(s, o->begin, k);
+        const std::vector<std::uint32_t> ok = allowed(op.file, s, o->begin, k);
         if (!std::binary_search(ok.begin(), ok.end(), v)) {
           std::vector<std::string> names;
           for (std::uint32_t a : ok) names.push_back(value_name(a));
@@ -366,7 +371,7 @@ class Observable {
   // alignment check of its own) at or past it. Without a Config (host histories) the wider
   // rule applies.
   bool eof_read_returns_zero(const Op& op, std::size_t from, std::size_t to) const {
-    const auto sizes = possible_sizes(from, to);
+    const auto sizes = possible_sizes(op.file, from, to);
     if (!sizes) return true;  // too many concurrent size changes: do not judge
     const bool exact = f_.c && f_.c->fs == Fs::Xfs && !is_iomap_kernel(f_.c->kernel);
     for (std::uint64_t s : *sizes)
@@ -402,7 +407,7 @@ class Observable {
         exp = {static_cast<std::int64_t>(op.len)};
         if (o.is_direct()) exp.insert(kENOMEM);
       } else if (is_read(op.kind)) {
-        const auto sizes = possible_sizes(o.begin, at);
+        const auto sizes = possible_sizes(op.file, o.begin, at);
         if (!sizes) {
           check = false;  // too many concurrent size changes to enumerate: only bound the result
           exp = {static_cast<std::int64_t>(op.len)};

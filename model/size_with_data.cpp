@@ -81,11 +81,12 @@ class SizeWithData {
   // `r` (whose data is event `k`); null when zeros there have a legitimate source.
   const OpFacts* only_covering_writer(std::uint64_t s, const OpFacts& r, std::size_t k) const {
     const std::uint64_t byte = s * ss();
-    if (f_.w->initial_size > byte) return nullptr;
+    if (f_.initial_size(r.op->file) > byte) return nullptr;
     const OpFacts* writer = nullptr;
     for (const auto& [id, o] : f_.ops) {
       if (o.begin == kNever || o.begin >= k) continue;  // not begun before the data was returned
       const Op& op = *o.op;
+      if (op.file != r.op->file) continue;  // another file
       if (op.kind == OpKind::Truncate) {
         const bool concurrent = o.end == kNever || o.end > r.begin;
         if (concurrent || op.len > byte) return nullptr;

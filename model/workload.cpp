@@ -26,6 +26,10 @@ const char* to_string(OpKind k) {
 bool is_write(OpKind k) {
   return k == OpKind::AioWrite || k == OpKind::PWrite || k == OpKind::BufWrite;
 }
+bool uses_file(OpKind k) {
+  return k != OpKind::GetEvents && k != OpKind::Unmount && k != OpKind::Crash;
+}
+
 bool is_read(OpKind k) { return k == OpKind::AioRead || k == OpKind::PRead || k == OpKind::BufRead; }
 
 const char* to_string(Kernel k) {

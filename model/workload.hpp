@@ -32,6 +32,8 @@ struct Op {
   bool dsync = false;         // per-I/O RWF_DSYNC (writes) / fdatasync (Fsync)
   bool keep_size = false;     // Fallocate: FALLOC_FL_KEEP_SIZE
   std::uint32_t nr = 1;       // GetEvents: how many completions to wait for
+  std::uint32_t file = 0;     // which file of the workload (< Workload::files); not used by
+                              // GetEvents, Unmount, Crash
   friend bool operator==(const Op&, const Op&) = default;
 };
 
@@ -46,10 +48,13 @@ struct Range {
   friend bool operator==(const Range&, const Range&) = default;
 };
 
+// The workload's files are inodes of one filesystem (one superblock: one s_dio_done_wq, one
+// journal, one block allocator). File 0 starts as described below; files 1.. start empty.
 struct Workload {
   std::uint32_t sector_size = 512;    // logical block size of the device
   std::uint32_t block_size = 4096;    // filesystem block size
-  std::uint64_t initial_size = 0;     // i_size of the file at start
+  std::uint32_t files = 1;            // how many files (at most kMaxFiles)
+  std::uint64_t initial_size = 0;     // i_size of file 0 at start
   std::vector<Range> written;         // ranges holding data (write id 0 = "initial data") at start
   std::vector<Range> preallocated;    // unwritten extents at start (fallocate'd earlier)
   bool o_dsync = false;               // the O_DIRECT fd is opened with O_DSYNC
@@ -64,7 +69,20 @@ struct Workload {
 inline constexpr std::uint32_t kInitialData = 0;
 inline constexpr std::uint32_t kZero = 0xfffffffeu;    // reads as zeros (hole / unwritten / past EOF)
 inline constexpr std::uint32_t kForeign = 0xfffffffdu; // stale blocks: must never be read back
+// The old content of a freed block that the allocator handed out again (impl/substrate.cpp):
+// sector value v of the block's previous owner becomes v | kStale. Like kForeign it must never
+// be read back (another write's, or another file's, old data).
+inline constexpr std::uint32_t kStale = 0x40000000u;
+inline constexpr bool is_stale(std::uint32_t v) { return v < 0x80000000u && (v & kStale); }
+inline constexpr std::uint32_t stale_of(std::uint32_t v) {
+  return v == kZero || v == kForeign ? v : v | kStale;
+}
+// Data a read or a crash view must never expose: never-written or reused-and-not-rewritten blocks.
+inline constexpr bool is_foreign(std::uint32_t v) { return v == kForeign || is_stale(v); }
 inline std::uint32_t write_id_of(const Op& op) { return op.id + 1; }
+inline constexpr std::uint32_t kMaxFiles = 4;
+// Does the op act on a file (and so on Op::file)?
+bool uses_file(OpKind k);
 
 const char* to_string(OpKind k);
 bool is_write(OpKind k);

@@ -125,7 +125,12 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 2", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 3", "\"version\": 7"), "version 7 is not supported"},
+      // several files (format version 3): a file index must name one of the workload's files
+      {"file.json", replace(good, "\"op\": \"", "\"file\": 5, \"op\": \""), "file index 5 is not below workload.files (1)"},
+      {"files.json", replace(good, "\"inode_sync\"", "\"files\": 9, \"inode_sync\""), "must be 1..4"},
+      {"oldfile.json", replace(replace(good, "\"version\": 3", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
+       "needs case format version 3"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),

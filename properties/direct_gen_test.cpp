@@ -50,6 +50,9 @@ std::vector<Named> option_sets() {
   crash.max_tasks = 4;
   crash.max_ops = 6;
   v.push_back({"crash", crash});
+  GenOptions files = crash;  // several files (issue 14): fuzz --files
+  files.files = 3;
+  v.push_back({"files", files});
   GenOptions plain;
   plain.misaligned = plain.sub_block = plain.buffered = plain.truncate = plain.faults = plain.preallocated = false;
   plain.kernels = {model::kAllKernels, model::kAllKernels + 4};

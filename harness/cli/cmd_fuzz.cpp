@@ -24,6 +24,7 @@ struct Fuzz : Command {
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
   int jobs = default_jobs();
+  std::uint32_t files = 1;
   bool json = false, quiet = false, stop_at_first = false;
 
   int run() override {
@@ -55,6 +56,9 @@ struct Fuzz : Command {
     std::tie(o.shard, o.shards) = shard;
     if (o.shard >= o.shards) throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", o.shard, o.shards));
     o.stop_at_first = stop_at_first;
+    if (files < 1 || files > model::kMaxFiles)
+      throw UsageError(fmt::format("--files must be 1..{}", model::kMaxFiles));
+    o.gen.files = files;  // 1: the campaign mapping unchanged (docs/campaigns.md)
     return o;
   }
 
@@ -88,6 +92,7 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
+  c->add_option("--files", f.files, "Files per workload on the one filesystem (1..4; more than 1 is its own seed mapping)");
   c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler); default: the number of cores");
   c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space")
       ->delimiter('/');

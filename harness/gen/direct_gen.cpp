@@ -198,11 +198,11 @@ void draw_ranges(const Rng& r, std::uint64_t block, std::uint32_t max_blocks, bo
   });
 }
 
-}  // namespace
 
-model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size) {
+// workload() for one file.
+model::Workload draw_one_file(const GenOptions& o, const Rng& random, int size) {
   // mapcat(sector size, apply(...)): the sector from the first half, the rest from the split.
-  Rng r1(seed);
+  Rng r1 = random;
   const Rng r2 = r1.split();
   Menu<std::uint32_t> sectors;
   sectors.add(4, 512);
@@ -246,6 +246,18 @@ model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size)
   for (auto& t : w.tasks)
     if (t.ops.empty()) t.ops.push_back(model::Op{});
   number_ops(w);
+  return w;
+}
+
+}  // namespace
+
+model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size) {
+  if (o.files <= 1) return draw_one_file(o, Rng(seed), size);
+  // mapcat(one-file workload, map(bits)): the workload from the first half, the bits from the split
+  Rng r1(seed);
+  const Rng r2 = r1.split();
+  model::Workload w = draw_one_file(o, r1, size);
+  assign_files(w, o, in_range<std::uint64_t>(r2, rc::kNominalSize, 0, UINT64_MAX));
   return w;
 }
 

@@ -1,6 +1,7 @@
 #include "harness/gen/workload_gen.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace dc::gen {
 namespace {
@@ -114,6 +115,11 @@ rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t
   return rc::gen::resize(10, rc::gen::container<std::vector<model::Range>>(range));
 }
 
+GenOptions one_file(GenOptions o) {
+  o.files = 1;
+  return o;
+}
+
 }  // namespace
 
 void number_ops(model::Workload& w) {
@@ -122,7 +128,29 @@ void number_ops(model::Workload& w) {
     for (auto& op : t.ops) op.id = id++;
 }
 
+void assign_files(model::Workload& w, const GenOptions& o, std::uint64_t bits) {
+  w.files = std::clamp<std::uint32_t>(o.files, 1, model::kMaxFiles);
+  auto next = [&bits] {  // splitmix64
+    std::uint64_t z = (bits += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (auto& t : w.tasks)
+    for (auto& op : t.ops)
+      op.file = model::uses_file(op.kind) ? static_cast<std::uint32_t>(next() % w.files) : 0;
+}
+
 rc::Gen<model::Workload> workload(const GenOptions& o) {
+  if (o.files > 1)
+    return rc::gen::mapcat(workload(one_file(o)), [o](model::Workload w) {
+      return rc::gen::map(rc::gen::resize(rc::kNominalSize, rc::gen::inRange<std::uint64_t>(0, UINT64_MAX)),
+                          [o, w](std::uint64_t bits) {
+                            model::Workload x = w;
+                            assign_files(x, o, bits);
+                            return x;
+                          });
+    });
   // The sector size comes first: sub-block offsets and lengths are multiples of it.
   return rc::gen::mapcat(rc::gen::weightedElement<std::uint32_t>({{4, 512}, {1, 4096}}), [o](std::uint32_t sector) {
     return rc::gen::apply(

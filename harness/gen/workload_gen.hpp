@@ -40,6 +40,10 @@ struct GenOptions {
   // whole span); false is the old size-scaled space (first session's campaigns).
   bool full_range = true;
   bool preallocated = true;           // unwritten extents (fallocated earlier) at start
+  // Several files on the one filesystem (1..model::kMaxFiles). 1 = the one-file mapping,
+  // unchanged; more: the one-file workload is drawn from the first half of the seed's split
+  // and every op that acts on a file gets a file index from the second (assign_files).
+  std::uint32_t files = 1;
   std::vector<model::Kernel> kernels{model::Kernel::V3_12_fixed};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
 };
@@ -49,6 +53,11 @@ rc::Gen<model::Config> config(const GenOptions& o);
 
 // Gives every op a unique id in task order (ids identify writes in the data model).
 void number_ops(model::Workload& w);
+
+// Spreads the ops of a one-file workload over o.files files (sets w.files), each op that acts
+// on a file drawing its index from `bits` (a splitmix64 stream): the same bits, the same files.
+// Shared by workload() and draw_workload(), so the two mappings agree by construction.
+void assign_files(model::Workload& w, const GenOptions& o, std::uint64_t bits);
 
 // Draw one value outside of a property, deterministically from a seed.
 template <class T>

@@ -369,6 +369,7 @@ const char* to_string(HostStatus s) {
 }
 
 std::string unsupported_reason(const model::Workload& w, std::uint32_t lbs) {
+  if (w.files != 1) return "the host runner drives one file; this workload has " + std::to_string(w.files);
   if (w.sector_size < kHeaderBytes)
     return "sector_size " + std::to_string(w.sector_size) + " is too small to tag";
   if (lbs != 0 && w.sector_size % lbs != 0)

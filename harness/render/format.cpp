@@ -123,6 +123,7 @@ const model::Op* Ops::find(std::uint32_t id) const {
 std::string describe_op(const model::Op& op) {
   using model::OpKind;
   std::string s = fmt::format("op{} {}", op.id, model::to_string(op.kind));
+  if (op.file != 0) s += fmt::format(" @file{}", op.file);  // no mark: file 0
   switch (op.kind) {
     case OpKind::GetEvents: s += fmt::format(" nr={}", op.nr); break;
     case OpKind::Truncate: s += fmt::format(" to {}", op.len); break;
@@ -171,9 +172,12 @@ std::string describe_file(const model::Workload& w) {
   if (w.o_dsync) flags += " O_DSYNC";
   if (w.o_sync) flags += " O_SYNC";
   if (w.inode_sync) flags += " IS_SYNC";
-  return fmt::format("sector {}  block {}  initial_size {}  written {}  preallocated {}  flags{}",
+  const std::string files =
+      w.files > 1 ? fmt::format("  files {} (file 0 as described, the others empty; ops marked @fileN act on file N)", w.files)
+                  : "";
+  return fmt::format("sector {}  block {}  initial_size {}  written {}  preallocated {}  flags{}{}",
                      w.sector_size, w.block_size, w.initial_size, ranges_str(w.written),
-                     ranges_str(w.preallocated), flags.empty() ? " none" : flags);
+                     ranges_str(w.preallocated), flags.empty() ? " none" : flags, files);
 }
 
 std::string note_of(const model::Trace& t, const model::Event& e) {
@@ -187,6 +191,7 @@ std::string data_str(const model::Trace& t, const model::Event& e) {
     if (id == model::kInitialData) return "init";
     if (id == model::kZero) return "zero";
     if (id == model::kForeign) return "FOREIGN";
+    if (model::is_stale(id)) return id == model::kStale ? "STALE(init)" : fmt::format("STALE(op{})", (id & ~model::kStale) - 1);
     return fmt::format("op{}", id - 1);
   };
   std::string s;

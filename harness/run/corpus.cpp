@@ -15,9 +15,13 @@ namespace dc::harness {
 namespace {
 
 using nlohmann::json;
-// The case format version is the trace hash version of its expect.trace_hash (corpus.hpp).
+// Case format versions (corpus.hpp): 1 and 2 name the trace hash version of expect.trace_hash;
+// 3 adds several files (workload.files, a file per op) and keeps hash version 2.
 constexpr unsigned kOldestVersion = 1;
-constexpr unsigned kVersion = model::kTraceHashVersion;
+constexpr unsigned kVersion = 3;
+constexpr unsigned kFilesVersion = 3;  // first version with workload.files / op.file
+int hash_version_of(unsigned version) { return version >= 2 ? 2 : 1; }
+static_assert(model::kTraceHashVersion == 2, "a new trace hash version needs a new case format version");
 
 struct Reader {
   const std::string& origin;
@@ -106,6 +110,7 @@ std::string to_json(const Case& c) {
       if (o.dsync) op["dsync"] = true;
       if (o.keep_size) op["keep_size"] = true;
       if (o.kind == model::OpKind::GetEvents) op["nr"] = o.nr;
+      if (o.file != 0) op["file"] = o.file;
       ops.push_back(op);
     }
     tasks.push_back(ops);
@@ -113,7 +118,7 @@ std::string to_json(const Case& c) {
   const auto& w = c.workload;
   json j = {
       {"format", "diocheck-case"},
-      {"version", c.hash_version},
+      {"version", c.hash_version == 1 ? 1u : kVersion},
       {"kernel", model::to_string(c.config.kernel)},
       {"fs", model::to_string(c.config.fs)},
       {"mutants", mutant_names(c.config.mutants)},
@@ -136,6 +141,7 @@ std::string to_json(const Case& c) {
       {"expect", {{"property", c.property}, {"event", c.event}, {"trace_hash", hex(c.trace_hash)}}},
       {"note", c.note},
   };
+  if (w.files != 1) j["workload"]["files"] = w.files;
   return j.dump(2) + "\n";
 }
 
@@ -155,7 +161,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     rd.fail("version", fmt::format("version {} is not supported (this build reads versions {} to {})", version,
                                    kOldestVersion, kVersion));
   Case c;
-  c.hash_version = static_cast<int>(version);
+  c.hash_version = hash_version_of(version);
   if (!model::parse_kernel(rd.get<std::string>(j, "", "kernel"), c.config.kernel))
     rd.fail("kernel", "unknown kernel variant (known: 3.11, 7b7a8665, 3.12, 3.12-fixed)");
   if (!model::parse_fs(rd.get<std::string>(j, "", "fs"), c.config.fs))
@@ -200,7 +206,9 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   }
   const json& w = rd.at(j, "", "workload");
   rd.only(w, "workload", {"sector_size", "block_size", "initial_size", "written", "preallocated",
-                          "o_dsync", "o_sync", "inode_sync", "tasks"});
+                          "o_dsync", "o_sync", "inode_sync", "tasks", "files"});
+  if (version < kFilesVersion && w.contains("files"))
+    rd.fail("workload.files", fmt::format("needs case format version {} or later", kFilesVersion));
   auto& wl = c.workload;
   wl.sector_size = rd.get<std::uint32_t>(w, "workload", "sector_size");
   wl.block_size = rd.get<std::uint32_t>(w, "workload", "block_size");
@@ -214,6 +222,9 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   wl.o_dsync = rd.get<bool>(w, "workload", "o_dsync");
   wl.o_sync = rd.get<bool>(w, "workload", "o_sync");
   wl.inode_sync = rd.get<bool>(w, "workload", "inode_sync");
+  wl.files = rd.get_or<std::uint32_t>(w, "workload", "files", 1);
+  if (wl.files < 1 || wl.files > model::kMaxFiles)
+    rd.fail("workload.files", fmt::format("must be 1..{}", model::kMaxFiles));
   const json& tasks = rd.at(w, "workload", "tasks");
   if (!tasks.is_array() || tasks.empty() || tasks.size() > 8)
     rd.fail("workload.tasks", "expected 1..8 tasks, each an array of operations");
@@ -222,7 +233,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     if (!t.is_array()) rd.fail("workload.tasks", "each task is an array of operations");
     model::Task task;
     for (const json& o : t) {
-      rd.only(o, "workload.tasks[].op", {"op", "id", "offset", "len", "dsync", "keep_size", "nr"});
+      rd.only(o, "workload.tasks[].op", {"op", "id", "offset", "len", "dsync", "keep_size", "nr", "file"});
       model::Op op;
       const auto name = rd.get<std::string>(o, "workload.tasks[]", "op");
       if (!parse_op_kind(name, op.kind)) rd.fail("workload.tasks[].op", fmt::format("unknown operation '{}'", name));
@@ -237,6 +248,16 @@ Case case_from_json(const std::string& text, const std::string& origin) {
       op.keep_size = rd.get_or<bool>(o, "workload.tasks[]", "keep_size", false);
       op.nr = rd.get_or<std::uint32_t>(o, "workload.tasks[]", "nr", 1);
       if (o.contains("nr") && op.kind != model::OpKind::GetEvents) rd.fail("workload.tasks[].nr", "only io_getevents takes nr");
+      if (o.contains("file")) {
+        if (version < kFilesVersion)
+          rd.fail("workload.tasks[].file", fmt::format("needs case format version {} or later", kFilesVersion));
+        if (!model::uses_file(op.kind))
+          rd.fail("workload.tasks[].file", fmt::format("{} takes no file", model::to_string(op.kind)));
+        op.file = rd.get<std::uint32_t>(o, "workload.tasks[]", "file");
+        if (op.file >= wl.files)
+          rd.fail("workload.tasks[].file",
+                  fmt::format("op {}: file index {} is not below workload.files ({})", op.id, op.file, wl.files));
+      }
       task.ops.push_back(op);
     }
     wl.tasks.push_back(std::move(task));

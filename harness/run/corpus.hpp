@@ -15,9 +15,12 @@
 //     "note": "why this fails, in kernel terms"
 //   }
 //
-// Versions differ only in the trace hash (model::trace_hash): version 1 files (hash v1) still
-// load and replay; they are written back as version 1, and `diocheck corpus refresh` re-records
-// them as version 2. Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
+// Versions 1 and 2 differ only in the trace hash (model::trace_hash): version 1 files (hash v1)
+// still load and replay; they are written back as version 1, and `diocheck corpus refresh`
+// re-records them with hash 2. Version 3 (issue 14) keeps hash 2 and adds several files:
+// "workload": {"files": 2, ...} (1..4, default 1) and "file": 1 on an op (default 0; must be
+// below workload.files; not on io_getevents, umount, crash). Versions 1 and 2 load as one
+// file; a version-2 case is written back as version 3. Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
 // are rejected with a one-line error naming the file and the field.
 #pragma once
 #include <stdexcept>

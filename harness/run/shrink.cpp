@@ -119,7 +119,13 @@ struct Shrinker {
           push(n);
         }
         if (op.dsync) { Case n = c; n.workload.tasks[t].ops[i].dsync = false; push(n); }
+        if (op.file > 0) { Case n = c; n.workload.tasks[t].ops[i].file = 0; push(n); }  // fewer files
       }
+    // Files no op uses any more: the highest ones go (indices below stay as they are).
+    std::uint32_t used = 1;
+    for (const auto& t : w.tasks)
+      for (const auto& op : t.ops) used = std::max(used, op.file + 1);
+    if (used < w.files) { Case n = c; n.workload.files = used; push(n); }
     return out;
   }
 

@@ -392,9 +392,22 @@ void ext4_truncate(inode* in, loff_t size) {
   const auto keep = static_cast<std::uint64_t>((size + bs - 1) / bs);
   if (keep < m.blocks.size()) {
     std::uint64_t n = 0;
-    for (std::uint64_t b = keep; b < m.blocks.size(); ++b) n += m.blocks[b].state != ExtentState::Hole;
+    for (std::uint64_t b = keep; b < m.blocks.size(); ++b)
+      if (m.blocks[b].state != ExtentState::Hole) {
+        ++n;
+        journal_free_blocks(j, m.blocks[b].pblk, 1);  // ext4_free_blocks
+      }
     if (n) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
     m.blocks.resize(keep);
+  }
+  // ext4_ext_truncate / ext4_ind_truncate: "we have to know where to truncate from in crash
+  // case": i_disksize = i_size. setattr set it before truncate_setsize, but writeback of a
+  // page still inside the old i_size may have raised it again since (issue 14: with a
+  // commit from another inode's sync in between, the crash view exposed the raised size).
+  if (m.disksize != size) {
+    kaccess(&m.disksize, Access::Write);
+    ktrace(model::EvKind::DiskSizeUpdate, in->id, m.disksize, size);
+    m.disksize = size;
   }
   if (size % bs && keep > 0) {  // ext4_block_truncate_page
     const extent& e = m.get(keep - 1);

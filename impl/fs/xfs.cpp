@@ -488,7 +488,11 @@ void xfs_itruncate_extents(xfs_inode* ip, loff_t newsize) {
   const auto keep = static_cast<std::uint64_t>((newsize + bs - 1) / bs);
   if (keep >= m.blocks.size()) return;
   bool any = false;
-  for (std::uint64_t b = keep; b < m.blocks.size(); ++b) any |= m.blocks[b].state != ExtentState::Hole;
+  for (std::uint64_t b = keep; b < m.blocks.size(); ++b)
+    if (m.blocks[b].state != ExtentState::Hole) {
+      any = true;
+      journal_free_blocks(in->i_sb->s_journal, m.blocks[b].pblk, 1);  // xfs_bmap_add_free
+    }
   if (any) set_extent(in, keep, m.blocks.size() - keep, ExtentState::Hole);
   m.blocks.resize(keep);
 }

@@ -20,10 +20,10 @@ loff_t i_disksize(inode* in) {
   return meta_of(in).disksize;
 }
 
-// ext4_inode_datasync_dirty: the running transaction holds changes of this inode (one file
-// per workload: any metadata not yet committed). Makes iomap mark the mapping F_DIRTY, so a
+// ext4_inode_datasync_dirty: the running transaction holds changes of this inode (its
+// metadata differs from the last committed one). Makes iomap mark the mapping F_DIRTY, so a
 // datasync write is not completed by FUA alone.
-bool ext4_inode_datasync_dirty(inode* in) { return journal_meta_dirty(*in->i_sb->s_disk); }
+bool ext4_inode_datasync_dirty(inode* in) { return journal_meta_dirty(*in->i_sb->s_disk, in->i_ino); }
 
 // ext4_set_iomap
 void ext4_set_iomap(inode* in, iomap* m, const ext4_map_blocks_t& map, loff_t offset, loff_t length) {

@@ -28,7 +28,7 @@ void xfs_bmbt_to_iomap(xfs_inode* ip, iomap* m, const xfs_bmbt_irec& imap, unsig
   m->offset = static_cast<loff_t>(imap.br_startoff) * bs;
   m->length = static_cast<loff_t>(imap.br_blockcount) * bs;
   m->flags = iomap_flags;
-  if (journal_meta_dirty(*in->i_sb->s_disk)) m->flags |= IOMAP_F_DIRTY;
+  if (journal_meta_dirty(*in->i_sb->s_disk, in->i_ino)) m->flags |= IOMAP_F_DIRTY;
 }
 
 struct fsb_range {

@@ -68,6 +68,57 @@ TEST(Observable, ForeignDataIsNeverAllowed) {
   EXPECT_EQ(v[0].event, rd);
 }
 
+// Several files: each file is judged on its own writes and size; another file's data (or
+// file 0's initial data in file 1) is foreign.
+TEST(Observable, AnotherFilesDataIsForeignAndEachFileHasItsOwnSize) {
+  Op rd1 = mk(OpKind::PRead, 1, 0, 512);
+  rd1.file = 1;
+  Workload w = workload({{mk(OpKind::PWrite, 0, 0, 512), rd1}}, 4096);
+  w.written = {{0, 4096}};
+  w.files = 2;
+  for (const std::uint32_t seen : {W(0), kInitialData}) {
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, 512);
+    b.begin(w.tasks[0].ops[1]);
+    const std::size_t rd = b.read_data(1, 0, 512, {seen});
+    b.end(1, 512);
+    const auto v = check_observable(w, b.t);
+    // file 1 is empty: the read should have returned 0 bytes, and what it returned is foreign
+    EXPECT_EQ(props(v), (std::vector<std::string>{"read-no-foreign", "op-result"})) << seen;
+    EXPECT_EQ(v.at(0).event, rd);
+  }
+  TraceBuilder ok;  // file 1 is empty: the read returns nothing
+  ok.begin(w.tasks[0].ops[0]);
+  ok.end(0, 512);
+  ok.begin(w.tasks[0].ops[1]);
+  ok.read_data(1, 0, 0, {});
+  ok.end(1, 0);
+  EXPECT_TRUE(check_observable(w, ok.t).empty());
+}
+
+// The old data of a freed and reallocated block (stale_of) is foreign even when it is the
+// data of a write that covered the very same sector and was allowed there before a truncate.
+TEST(Observable, StaleDataOfAReallocatedBlockIsForeign) {
+  const Workload w = workload({{mk(OpKind::PWrite, 0, 0, 512), mk(OpKind::PRead, 1, 0, 512)}}, 4096);
+  for (const std::uint32_t seen : {W(0), stale_of(W(0)), stale_of(kInitialData)}) {
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, 512);
+    b.begin(w.tasks[0].ops[1]);
+    const std::size_t rd = b.read_data(1, 0, 512, {seen});
+    b.end(1, 512);
+    const auto v = check_observable(w, b.t);
+    if (seen == W(0)) {
+      EXPECT_TRUE(v.empty());
+      continue;
+    }
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].property, "read-no-foreign");
+    EXPECT_EQ(v[0].event, rd);
+  }
+}
+
 // Two writes that both completed before the read: if they were sequential only the second
 // is allowed; if they overlapped each other either may be the last.
 TEST(Observable, NewestCompletedWriteWinsUnlessWritesOverlapped) {
