@@ -264,11 +264,9 @@ ssize_t ext4_dio_read_iter(kiocb* iocb, const user_buf& buf) {
 }
 
 // The ext4 FsType of the iomap era: the DIO entry points above; the rest is the port's ext4.
-class Ext4Iomap final : public FsType {
+class Ext4Iomap final : public LegacyWritebackFs<ext4_fs_type> {
  public:
   const char* name() const override { return "ext4"; }
-  int fill_super(super_block* sb) override { return base()->fill_super(sb); }
-  void put_super(super_block* sb) override { base()->put_super(sb); }
 
   // ext4_file_write_iter
   ssize_t aio_write(kiocb* iocb, const user_buf& buf, loff_t pos) override {
@@ -333,15 +331,6 @@ class Ext4Iomap final : public FsType {
     return 0;
   }
 
-  int writepage_map(inode* in, std::uint64_t lblk, std::uint64_t* pblk) override {
-    return base()->writepage_map(in, lblk, pblk);
-  }
-  void writepage_end_io(inode* in, std::uint64_t lblk) override { base()->writepage_end_io(in, lblk); }
-  void evict_inode(inode* in) override { base()->evict_inode(in); }
-  void init_inode(inode* in) override { base()->init_inode(in); }
-
- private:
-  static FsType* base() { return ext4_fs_type(); }
 };
 
 }  // namespace

@@ -185,11 +185,9 @@ ssize_t xfs_file_buffered_read(kiocb* iocb, const user_buf& to) {
 bool xfs_file_sync_writes(const file* f) { return (f->f_flags & (O_DSYNC_ | O_SYNC_)) || IS_SYNC(f->f_inode); }
 
 // The XFS FsType of the iomap era: the entry points above; the rest is the port's XFS.
-class XfsIomap final : public FsType {
+class XfsIomap final : public LegacyWritebackFs<xfs_fs_type> {
  public:
   const char* name() const override { return "xfs"; }
-  int fill_super(super_block* sb) override { return base()->fill_super(sb); }
-  void put_super(super_block* sb) override { base()->put_super(sb); }
 
   // xfs_file_write_iter: a direct write falls back to buffered I/O only on -ENOTBLK (the
   // page cache could not be invalidated; reflink COW, not modelled); no other fallback.
@@ -241,15 +239,6 @@ class XfsIomap final : public FsType {
     return err;
   }
 
-  int writepage_map(inode* in, std::uint64_t lblk, std::uint64_t* pblk) override {
-    return base()->writepage_map(in, lblk, pblk);
-  }
-  void writepage_end_io(inode* in, std::uint64_t lblk) override { base()->writepage_end_io(in, lblk); }
-  void evict_inode(inode* in) override { base()->evict_inode(in); }
-  void init_inode(inode* in) override { base()->init_inode(in); }
-
- private:
-  static FsType* base() { return xfs_fs_type(); }
 };
 
 }  // namespace
