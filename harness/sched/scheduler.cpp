@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 namespace dc::sched {
 
@@ -26,9 +27,11 @@ const char* to_string(Outcome::Kind k) {
   return "?";
 }
 
-// The Boost.Fiber side: never chooses by itself. Actor contexts stay "ready" in Boost's
-// eyes for their whole life (blocked ones included); which one runs is the Scheduler's
-// business. The main and dispatcher contexts run only when no actor can.
+// The Boost.Fiber side: never chooses by itself. During executions the Scheduler switches
+// between contexts directly and Boost's scheduler is not involved; it runs only when the
+// destructor joins the slots' fibers (teardown_next_) and lets the dispatcher reclaim them.
+// Slot contexts stay "ready" in Boost's eyes for their whole life; which one runs is the
+// Scheduler's business.
 class FiberAlgorithm final : public boost::fibers::algo::algorithm {
  public:
   explicit FiberAlgorithm(Scheduler& s) : s_(s) {}
@@ -53,7 +56,7 @@ class FiberAlgorithm final : public boost::fibers::algo::algorithm {
     return c;
   }
   bool has_ready_fibers() const noexcept override {
-    return main_ != nullptr || dispatcher_ != nullptr || s_.live_ > 0;
+    return main_ != nullptr || dispatcher_ != nullptr;
   }
   // Single-threaded and timer-free: nothing can become ready while we sleep.
   void suspend_until(std::chrono::steady_clock::time_point const&) noexcept override {}
@@ -65,9 +68,32 @@ class FiberAlgorithm final : public boost::fibers::algo::algorithm {
   boost::fibers::context* dispatcher_ = nullptr;
 };
 
+// The schedulers alive on this thread. Slot fibers never end by themselves, and Boost's
+// dispatcher will not let a thread exit while a fiber of it lives: a Scheduler that is
+// leaked (a test's never-destroyed singleton) would hang the thread's exit. This registry is
+// a thread_local built after Boost's (the Scheduler's constructor touches Boost first), so
+// it is destroyed before Boost's and ends the slots of whatever Scheduler is still alive.
+namespace {
+struct LiveSchedulers {
+  std::vector<Scheduler*> live;
+  ~LiveSchedulers() {
+    while (!live.empty()) {
+      Scheduler* s = live.back();
+      live.pop_back();
+      s->end_slots();
+    }
+  }
+};
+LiveSchedulers& live_schedulers() {
+  thread_local LiveSchedulers l;
+  return l;
+}
+}  // namespace
+
 Scheduler::Scheduler(SchedulerOptions opts)
     : opts_(opts), stacks_(opts.stack_size, opts.guard_pages) {
   install();
+  live_schedulers().live.push_back(this);
 }
 
 // Several Schedulers may live on one thread (a shrinker measuring a case while its own
@@ -79,6 +105,31 @@ void Scheduler::install() {
 }
 
 Scheduler::~Scheduler() {
+  if (slots_ended_) return;  // the thread's exit ended them (LiveSchedulers)
+  auto& l = live_schedulers().live;
+  l.erase(std::remove(l.begin(), l.end(), this), l.end());
+  end_slots();
+}
+
+void Scheduler::end_slots() {
+  slots_ended_ = true;
+  // End the slots' fibers: each returns from slot_main() when resumed with quit set.
+  bool any = false;
+  for (auto& a : actors_) {
+    if (!a->fiber.joinable()) continue;
+    install();
+    a->quit = true;
+    teardown_next_ = a->fctx;
+    a->fiber.join();
+    asan_arrived();
+    any = true;
+  }
+  // Terminated fibers are reclaimed by the dispatcher, which runs only when main yields;
+  // their stacks go back to stacks_, so this must happen before stacks_ is destroyed.
+  if (any) {
+    boost::this_fiber::yield();
+    asan_arrived();
+  }
   // Hand the thread's main and dispatcher contexts to a plain algorithm: Boost keeps
   // using the thread's fiber scheduler after we are gone (another Scheduler, thread exit).
   if (tl_installed_ == this) {
@@ -86,6 +137,41 @@ Scheduler::~Scheduler() {
     tl_installed_ = nullptr;
   }
   if (tl_current_ == this) tl_current_ = nullptr;
+}
+
+void Scheduler::start_slot(ActorId id) {
+  Actor& a = *actors_[id];
+  a.asan_fake = nullptr;
+  registering_ = id;  // the new fiber's context reaches on_awakened() during construction
+  a.fiber = boost::fibers::fiber(std::allocator_arg, PooledStack(stacks_),
+                                 [this, id] { slot_main(id); });
+  registering_ = kNoActor;
+  a.stack_lo = static_cast<const char*>(stacks_.last().sp) - stacks_.last().size;
+  a.stack_size = stacks_.last().size;
+}
+
+// A slot's fiber: runs one body per execution, and between executions waits, switched
+// away, until it is given the next body or told to quit.
+void Scheduler::slot_main(ActorId id) {
+  Actor& a = *actors_[id];
+  for (;;) {
+    asan_arrived();
+    if (a.quit) return;
+    if (!aborting_) {
+      try {
+        a.body();
+      } catch (const Unwind&) {
+      } catch (const std::exception& e) {
+        actor_failed(e.what());
+      } catch (...) {
+        actor_failed("unknown exception");
+      }
+    }
+    a.body.reset();
+    actor_ended(id);
+    const ActorId next = next_after_end();
+    go(id, next);
+  }
 }
 
 void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
@@ -96,7 +182,7 @@ void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
   count_ = live_ = blocked_ = 0;
   runnable_.clear();
   cur_ = kNoActor;
-  next_ = kNoActor;
+  home_ = boost::fibers::context::active();
   aborting_ = false;
   outcome_ = {};
   stats_ = {};
@@ -105,15 +191,12 @@ void Scheduler::begin(Strategy& strategy, std::uint64_t seed) {
 }
 
 Outcome Scheduler::finish() {
-  // Join by index: actors may spawn more actors while we wait.
-  for (std::size_t i = 0; i < count_; ++i) {
-    actors_[i]->fiber.join();
+  // Home runs the actors and is switched back to when the last one has ended.
+  if (live_ > 0) {
+    go(kNoActor, next_after_end());
     asan_arrived();
   }
   in_execution_ = false;
-  // Terminated fibers are reclaimed by the dispatcher, which runs only when main yields.
-  boost::this_fiber::yield();
-  asan_arrived();
   outcome_.step = stats_.points;
   strategy_->end();
   return std::move(outcome_);
@@ -158,9 +241,20 @@ ActorId Scheduler::choose(bool current_runnable) {
 }
 
 void Scheduler::switch_to(ActorId next) {
-  next_ = next;
-  boost::this_fiber::yield();
+  go(cur_, next);
   resumed();
+}
+
+void Scheduler::go(ActorId from, ActorId to) noexcept {
+  cur_ = to;
+  boost::fibers::context* target = to == kNoActor ? home_ : actors_[to]->fctx;
+#ifdef DC_ASAN
+  asan_switching(from == kNoActor ? nullptr : actors_[from].get(),
+                 to == kNoActor ? nullptr : actors_[to].get());
+#else
+  (void)from;
+#endif
+  target->resume();
 }
 
 void Scheduler::resumed() {
@@ -169,44 +263,45 @@ void Scheduler::resumed() {
 }
 
 #ifdef DC_ASAN
-// Boost switches stacks behind ASan's back; tell it. The dispatcher context (a Boost-owned
-// stack of unknown bounds) only ever trades control with main here and runs no code that
-// throws, so those two switches are left unannounced: ASan keeps believing it is on main.
+// Stacks change behind ASan's back; tell it. The dispatcher context (a Boost-owned stack of
+// unknown bounds) only ever trades control with main here and runs no code that throws, so
+// those two switches are left unannounced: ASan keeps believing it is on main.
 Scheduler::Actor* Scheduler::actor_of(const boost::fibers::context* c) noexcept {
-  for (std::size_t i = 0; i < count_; ++i)
-    if (actors_[i]->fctx == c) return actors_[i].get();
+  for (auto& a : actors_)
+    if (a->fctx == c) return a.get();
   return nullptr;
 }
 
+// Boost's own switches: the destructor joining slots, slots returning to main for good.
 void Scheduler::asan_switching(boost::fibers::context* to) noexcept {
   using boost::fibers::type;
   boost::fibers::context* from = boost::fibers::context::active();
-  if (asan_dest_fake_ || from == to || from->is_context(type::dispatcher_context) ||
+  if (from == to || from->is_context(type::dispatcher_context) ||
       to->is_context(type::dispatcher_context))
     return;
+  Actor* to_actor = to->is_context(type::main_context) ? nullptr : actor_of(to);
+  if (!to_actor && !to->is_context(type::main_context)) return;
+  asan_switching(from->is_context(type::main_context) ? nullptr : actor_of(from), to_actor);
+}
+
+void Scheduler::asan_switching(Actor* from, Actor* to) noexcept {
+  if (asan_dest_fake_) return;
   const void* lo;
   std::size_t size;
   void** dest_fake;
-  if (to->is_context(type::main_context)) {
+  if (!to) {
     if (!asan_main_lo_) return;  // not known before main's first switch away
     lo = asan_main_lo_;
     size = asan_main_size_;
     dest_fake = &asan_main_fake_;
   } else {
-    Actor* a = actor_of(to);
-    if (!a) return;
-    lo = a->stack_lo;
-    size = a->stack_size;
-    dest_fake = &a->asan_fake;
+    lo = to->stack_lo;
+    size = to->stack_size;
+    dest_fake = &to->asan_fake;
   }
-  void** save;
-  asan_from_main_ = from->is_context(type::main_context);
-  if (asan_from_main_) {
-    save = &asan_main_fake_;
-  } else {
-    Actor* a = actor_of(from);
-    save = a && a->state != State::Done ? &a->asan_fake : nullptr;  // nullptr: leaving for good
-  }
+  asan_from_main_ = from == nullptr;
+  // nullptr: a slot's fiber leaving for good (teardown), its fake stack may go.
+  void** save = !from ? &asan_main_fake_ : from->quit ? nullptr : &from->asan_fake;
   asan_dest_fake_ = dest_fake;
   __sanitizer_start_switch_fiber(save, lo, size);
 }
@@ -312,41 +407,34 @@ void Scheduler::actor_ended(ActorId id) noexcept {
 }
 
 void Scheduler::on_awakened(boost::fibers::context* c) noexcept {
+  // A slot's fiber being created; slots are never queued (the Scheduler resumes them).
   if (registering_ != kNoActor) actors_[registering_]->fctx = c;
-  // Otherwise an actor re-queued by yield: its state already says whether it may run.
 }
 
 boost::fibers::context* Scheduler::on_pick_next() noexcept {
-  if (next_ != kNoActor) {
-    cur_ = next_;
-    next_ = kNoActor;
-    return actors_[cur_]->fctx;
-  }
-  if (!in_execution_ || live_ == 0) {
-    cur_ = kNoActor;
-    return nullptr;
-  }
-  // The running actor ended, or main is waiting: choose among the runnable ones.
-  ActorId next;
-  if (aborting_) {
-    next = kNoActor;
-    for (std::size_t i = 0; i < count_ && next == kNoActor; ++i)
-      if (actors_[i]->state != State::Done) next = static_cast<ActorId>(i);
-  } else if (collect_runnable() > 0) {
+  // Only the destructor's joins switch through Boost: to the slot being joined, then back.
+  return std::exchange(teardown_next_, nullptr);
+}
+
+ActorId Scheduler::first_live() const {
+  for (std::size_t i = 0; i < count_; ++i)
+    if (actors_[i]->state != State::Done) return static_cast<ActorId>(i);
+  return kNoActor;
+}
+
+ActorId Scheduler::next_after_end() {
+  if (live_ == 0) return kNoActor;
+  if (aborting_) return first_live();
+  if (collect_runnable() > 0) {
     const ActorId was = cur_;
     cur_ = (was != kNoActor && actors_[was]->state == State::Done) ? was : kNoActor;
-    next = choose(false);
-  } else {
-    // Every live actor is blocked: deadlock. Unwind them one by one.
-    aborting_ = true;
-    outcome_.kind = Outcome::Kind::Deadlock;
-    outcome_.detail = describe_deadlock();
-    next = kNoActor;
-    for (std::size_t i = 0; i < count_ && next == kNoActor; ++i)
-      if (actors_[i]->state != State::Done) next = static_cast<ActorId>(i);
+    return choose(false);
   }
-  cur_ = next;
-  return actors_[next]->fctx;
+  // Every live actor is blocked: deadlock. Unwind them one by one.
+  aborting_ = true;
+  outcome_.kind = Outcome::Kind::Deadlock;
+  outcome_.detail = describe_deadlock();
+  return first_live();
 }
 
 }  // namespace dc::sched

@@ -7,7 +7,10 @@
 // atomic op, queue_work, ...); code between two points is one atomic step. An actor that
 // must wait calls block(obj) and stays unrunnable until some step calls wake(obj).
 // Many executions run back to back on one Scheduler; each one is begin() .. spawn()* ..
-// finish(), and no fiber of one execution survives into the next.
+// finish(). Actor i of every execution runs on the same long-lived fiber (slot i), which
+// loops over bodies: creating, starting, terminating and reclaiming a Boost fiber per actor
+// was a fifth of a small execution. Switches go straight to the chosen fiber's context;
+// Boost's scheduler and our FiberAlgorithm only see the slots being created and torn down.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -17,6 +20,7 @@
 
 #include <boost/fiber/fiber.hpp>
 
+#include "harness/sched/actor_body.hpp"
 #include "harness/sched/asan.hpp"
 #include "harness/sched/outcome.hpp"
 #include "harness/sched/stack_pool.hpp"
@@ -101,13 +105,18 @@ class Scheduler {
   const ExecutionStats& stats() const { return stats_; }
   const SchedulerOptions& options() const { return opts_; }
   const StackPool& stacks() const { return stacks_; }
+  // Ends every slot's fiber and hands the thread back to Boost's round_robin (the
+  // destructor, or the thread's exit for a Scheduler that was never destroyed).
+  void end_slots();
 
  private:
   friend class FiberAlgorithm;
   enum class State : std::uint8_t { Ready, Blocked, Done };
   struct Actor {
-    boost::fibers::fiber fiber;
-    boost::fibers::context* fctx = nullptr;
+    boost::fibers::fiber fiber;                 // the slot's fiber, kept across executions
+    boost::fibers::context* fctx = nullptr;     // its Boost context, switched to directly
+    ActorBody body;                             // this execution's body
+    bool quit = false;                          // the slot's fiber returns (teardown)
     std::string name;
     Ctx ctx = Ctx::Process;
     State state = State::Ready;
@@ -119,9 +128,14 @@ class Scheduler {
     void* asan_fake = nullptr;
   };
 
-  template <class Fn>
-  void run_actor(ActorId id, Fn& body);
+  void start_slot(ActorId id);
+  void slot_main(ActorId id);
   void actor_ended(ActorId id) noexcept;
+  // Who runs after an actor ended (or when home starts the actors): kNoActor = home.
+  ActorId next_after_end();
+  ActorId first_live() const;
+  // Switches from actor `from` (kNoActor: home) to actor `to` (kNoActor: home).
+  void go(ActorId from, ActorId to) noexcept;
   void actor_failed(const char* what) noexcept;
   // The runnable actors (ascending ids) are kept in runnable_ as states change, so a
   // scheduling point does not rescan every actor; this returns their number.
@@ -136,11 +150,12 @@ class Scheduler {
   // FiberAlgorithm hooks
   void on_awakened(boost::fibers::context* c) noexcept;
   boost::fibers::context* on_pick_next() noexcept;
-  // ASan fiber annotations: asan_switching() runs on the old stack just before Boost
-  // switches to `to`; asan_arrived() is the first thing every context does after a switch
-  // (resumed(), run_actor(), finish()). No-ops unless built with -fsanitize=address.
+  // ASan fiber annotations: asan_switching() runs on the old stack just before a switch
+  // to `to`; asan_arrived() is the first thing every context does after a switch
+  // (resumed(), slot_main(), finish()). No-ops unless built with -fsanitize=address.
 #ifdef DC_ASAN
-  void asan_switching(boost::fibers::context* to) noexcept;
+  void asan_switching(boost::fibers::context* to) noexcept;  // a switch Boost makes
+  void asan_switching(Actor* from, Actor* to) noexcept;      // nullptr: home
   void asan_arrived() noexcept;
   Actor* actor_of(const boost::fibers::context* c) noexcept;
   const void* asan_main_lo_ = nullptr;  // the thread's own stack, as ASan reported it
@@ -165,8 +180,10 @@ class Scheduler {
   AccessObserver* observer_ = nullptr;
   ActorId cur_ = kNoActor;
   ActorId registering_ = kNoActor;
-  ActorId next_ = kNoActor;  // chosen at a point, handed to Boost by pick_next
+  boost::fibers::context* home_ = nullptr;           // the context running begin/finish
+  boost::fibers::context* teardown_next_ = nullptr;  // the slot the destructor joins
   bool in_execution_ = false;
+  bool slots_ended_ = false;
   bool aborting_ = false;
   Outcome outcome_;
   ExecutionStats stats_;
@@ -174,22 +191,6 @@ class Scheduler {
   static thread_local Scheduler* tl_installed_;  // whose FiberAlgorithm Boost is using
   void install();
 };
-
-template <class Fn>
-void Scheduler::run_actor(ActorId id, Fn& body) {
-  asan_arrived();
-  if (!aborting_) {
-    try {
-      body();
-    } catch (const Unwind&) {
-    } catch (const std::exception& e) {
-      actor_failed(e.what());
-    } catch (...) {
-      actor_failed("unknown exception");
-    }
-  }
-  actor_ended(id);
-}
 
 template <class Fn>
 ActorId Scheduler::spawn(std::string name, Ctx ctx, Fn&& body) {
@@ -200,22 +201,14 @@ ActorId Scheduler::spawn(std::string name, Ctx ctx, Fn&& body) {
   a.ctx = ctx;
   a.state = State::Ready;
   a.blocked_on = nullptr;
-  a.fctx = nullptr;
-  a.asan_fake = nullptr;
+  a.body.emplace(std::forward<Fn>(body));
   if (pending_.size() < count_) pending_.resize(count_);
   pending_[id] = {};
   runnable_.push_back(id);  // the highest id so far: stays ascending
   ++live_;
   ++stats_.actors;
   if (log_) log_->push_back({StepRecord::Kind::Spawn, Access::None, id, nullptr});
-  registering_ = id;  // the new fiber's context reaches on_awakened() during construction
-  a.fiber = boost::fibers::fiber(std::allocator_arg, PooledStack(stacks_),
-                                 [this, id, fn = std::forward<Fn>(body)]() mutable {
-                                   run_actor(id, fn);
-                                 });
-  registering_ = kNoActor;
-  a.stack_lo = static_cast<const char*>(stacks_.last().sp) - stacks_.last().size;
-  a.stack_size = stacks_.last().size;
+  if (!a.fctx) start_slot(id);
   return id;
 }
 

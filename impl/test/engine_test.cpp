@@ -608,6 +608,7 @@ TEST(Aio, SecondCompletionIsAUseAfterFreeAndVisible) {
   kern::ioctx_init(&ctx);
   s.spawn("irq", sched::Ctx::Interrupt, [&] {
     auto* req = kern::kzalloc<kern::kiocb>("kiocb", kern::GFP_ATOMIC);
+    ASSERT_NE(req, nullptr);
     req->id = kern::kobj_of(req);
     req->ki_ctx = &ctx;
     req->ki_filp = &f;
