@@ -29,11 +29,13 @@ const char* to_string(Fs f);
 // Parsers return false on unknown names (callers turn that into a one-line error).
 bool parse_kernel(const std::string& s, Kernel& out);
 bool parse_fs(const std::string& s, Fs& out);
-inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
-                                         Kernel::V3_12_fixed};
-// The iomap-era kernels, selectable by name; not in kAllKernels (the main job) until their
-// campaigns have run clean (impl/README.md).
+// The fs/direct-io.c era (impl/direct_io.cpp) and the iomap era (impl/iomap/).
+inline constexpr Kernel kDirectIoKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
+                                              Kernel::V3_12_fixed};
 inline constexpr Kernel kIomapKernels[] = {Kernel::V6_6, Kernel::V6_18};
+// Every variant: "--kernel all" and the main job (campaign seed mapping 3, docs/campaigns.md).
+inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
+                                         Kernel::V3_12_fixed, Kernel::V6_6, Kernel::V6_18};
 inline constexpr bool is_iomap_kernel(Kernel k) { return k == Kernel::V6_6 || k == Kernel::V6_18; }
 inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
 

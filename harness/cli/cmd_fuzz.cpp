@@ -79,7 +79,7 @@ struct Fuzz : Command {
 };
 
 void add_options(CLI::App* c, Fuzz& f) {
-  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18 (by name only), all")
+  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all")
       ->delimiter(',')
       ->check(CLI::IsMember(kernel_choices()));
   c->add_option("--fs", f.filesystems, "Filesystems: ext4, xfs, all")->delimiter(',')->check(CLI::IsMember(fs_choices()));

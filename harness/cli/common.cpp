@@ -18,8 +18,6 @@ namespace dc::cli {
 std::vector<std::string> kernel_choices() {
   std::vector<std::string> out;
   for (auto k : model::kAllKernels) out.emplace_back(model::to_string(k));
-  // the iomap-era variants (ext4 and XFS), by name only: "all" is the main job's set
-  for (auto k : model::kIomapKernels) out.emplace_back(model::to_string(k));
   out.emplace_back("all");
   return out;
 }
@@ -34,7 +32,7 @@ std::vector<std::string> fs_choices() {
 std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) {
   std::vector<model::Kernel> out;
   for (const auto& n : names) {
-    if (n == "all") return {model::kAllKernels, model::kAllKernels + 4};
+    if (n == "all") return {std::begin(model::kAllKernels), std::end(model::kAllKernels)};
     model::Kernel k;
     if (!model::parse_kernel(n, k))
       throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all)", n));

@@ -27,7 +27,7 @@ inline gen::GenOptions campaign_gen() {
 }
 
 struct CampaignOptions {
-  std::vector<model::Kernel> kernels{model::kAllKernels, model::kAllKernels + 4};
+  std::vector<model::Kernel> kernels{std::begin(model::kAllKernels), std::end(model::kAllKernels)};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
   model::MutantSet mutants;
   std::string strategy = "portfolio";

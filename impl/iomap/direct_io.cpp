@@ -195,9 +195,12 @@ loff_t iomap_dio_bio_iter(iomap_dio* d, const iomap& m, loff_t pos, loff_t lengt
       need_zeroout = true;
     }
     if (m.flags & IOMAP_F_SHARED) d->flags |= IOMAP_DIO_COW;
+    // Mutant iomap-fua-into-unwritten (before 0929d8580071): FUA for an unwritten mapping
+    // too, so the sync that would make its completion's conversion durable is skipped.
+    const bool fua_type = m.type == IOMAP_MAPPED || mutant_on(Mutant::IomapFuaIntoUnwritten);
     if (m.flags & IOMAP_F_NEW)
       need_zeroout = true;
-    else if (m.type == IOMAP_MAPPED && iomap_dio_can_use_fua(m, d))
+    else if (fua_type && iomap_dio_can_use_fua(m, d))
       opf |= REQ_FUA;
     if (!(opf & REQ_FUA)) d->flags &= ~IOMAP_DIO_WRITE_THROUGH;
   }
