@@ -21,6 +21,10 @@ struct Config {
   std::vector<Fault> faults;          // injected faults
   int wq_concurrency = 2;               // workers per workqueue
   bool dioread_nolock = false;          // ext4 mount option (enables unlocked overwrite DIO)
+  // 6.6 / 6.18 only: the async front end sets IOCB_DIO_CALLER_COMP, as io_uring did from
+  // 099ada2c8726 until 838b35bb6a89 turned it off; completions of pure overwrites then run
+  // as task_work of the issuing task (impl/README.md). Off by default, as in every release.
+  bool iomap_caller_comp = false;
   friend bool operator==(const Config&, const Config&) = default;
 };
 

@@ -25,7 +25,7 @@ struct Fuzz : Command {
   double seconds = 0;
   int jobs = default_jobs();
   std::uint32_t files = 1;
-  bool json = false, quiet = false, stop_at_first = false;
+  bool json = false, quiet = false, stop_at_first = false, caller_comp = false;
 
   int run() override {
     const harness::CampaignOptions o = options();
@@ -56,6 +56,7 @@ struct Fuzz : Command {
     std::tie(o.shard, o.shards) = shard;
     if (o.shard >= o.shards) throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", o.shard, o.shards));
     o.stop_at_first = stop_at_first;
+    o.iomap_caller_comp = caller_comp;
     if (files < 1 || files > model::kMaxFiles)
       throw UsageError(fmt::format("--files must be 1..{}", model::kMaxFiles));
     o.gen.files = files;  // 1: the campaign mapping unchanged (docs/campaigns.md)
@@ -101,6 +102,9 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--known", f.known_dir, "Corpus folder of known findings: only new findings make the exit status 1");
   c->add_option("--junit", f.junit, "Write a JUnit XML summary (one test case per kernel x fs)");
   c->add_flag("--stop-at-first", f.stop_at_first, "Stop at the first finding");
+  c->add_flag("--iomap-caller-comp", f.caller_comp,
+              "6.6/6.18: AIO writes carry IOCB_DIO_CALLER_COMP (io_uring 099ada2c8726..838b35bb6a89): "
+              "completions run as the issuer's task_work");
   c->add_flag("--json", f.json, "Machine-readable summary on stdout");
   c->add_flag("--quiet", f.quiet, "No progress line");
 }

@@ -114,17 +114,19 @@ void write_findings(harness::CampaignResult& r, const std::string& dir) {
 std::size_t mark_known(harness::CampaignResult& r, const std::string& dir) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) return 0;
   std::set<std::string> keys;
-  auto key = [](model::Kernel k, model::Fs f, model::MutantSet m, const std::string& p) {
-    return fmt::format("{}|{}|{}|{}", model::to_string(k), model::to_string(f), fmt::join(harness::mutant_names(m), ","), p);
+  // the configuration switches that make a different kernel are part of the key
+  auto key = [](const model::Config& c, const std::string& p) {
+    return fmt::format("{}|{}|{}|{}|{}", model::to_string(c.kernel), model::to_string(c.fs),
+                       fmt::join(harness::mutant_names(c.mutants), ","), c.iomap_caller_comp ? "caller-comp" : "", p);
   };
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().extension() == ".json") {
       const harness::Case c = harness::load_case(e.path().string());
-      keys.insert(key(c.config.kernel, c.config.fs, c.config.mutants, c.property));
+      keys.insert(key(c.config, c.property));
     }
   std::size_t n = 0;
   for (auto& f : r.findings)
-    if (keys.count(key(f.kernel, f.fs, f.reproducer.config.mutants, f.property))) {
+    if (keys.count(key(f.reproducer.config, f.property))) {
       f.known = true;
       ++n;
     }
