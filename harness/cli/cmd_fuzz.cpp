@@ -8,6 +8,7 @@
 
 #include "harness/cli/cli.hpp"
 #include "harness/render/render.hpp"
+#include "harness/run/exhaustive_campaign.hpp"
 
 namespace dc::cli {
 namespace {
@@ -24,12 +25,17 @@ struct Fuzz : Command {
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
   int jobs = default_jobs();
+  harness::ExhaustiveOptions exhaustive;
   std::uint32_t files = 1;
   bool json = false, quiet = false, stop_at_first = false, caller_comp = false;
 
   int run() override {
     const harness::CampaignOptions o = options();
-    harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
+    // exhaustive: the preemption-bounded DFS of each workload (one thread, docs/exploration.md)
+    harness::CampaignResult r =
+        strategy == "exhaustive"
+            ? harness::run_exhaustive_campaign(o, exhaustive)
+            : harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
     if (!quiet && !json) fmt::print(stderr, "\n");
     const std::size_t known = mark_known(r, known_dir);
     write_findings(r, corpus_dir);
@@ -89,7 +95,11 @@ void add_options(CLI::App* c, Fuzz& f) {
                 "where it applies")
       ->delimiter(',')
       ->check(CLI::IsMember(mutant_choices()));
-  c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio");
+  c->add_option("--strategy", f.strategy,
+                "random | pct | pct:<depth> | portfolio | exhaustive (bounded DFS of each workload, one thread)");
+  c->add_option("--per-workload", f.exhaustive.per_workload,
+                "exhaustive: executions per workload, all preemption bounds together (default 50)");
+  c->add_option("--max-bound", f.exhaustive.max_bound, "exhaustive: largest preemption bound k (default 2)");
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
