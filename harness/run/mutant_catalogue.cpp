@@ -166,7 +166,7 @@ const std::vector<MutantRow>& rows() {
        "decrement instead of a local copy; its 3.12-fixed twin, direct_io.cpp:__blockdev_direct_IO, "
        "reads dio->is_async again after drop_refcount returned nonzero; the last bio may have "
        "freed the dio",
-       {"kernel-use-after-free"}, nullptr, {"random", 1, 2000}, {"exhaustive", 5, 1500}},
+       {"kernel-use-after-free"}, nullptr, {"random", 1, 2000}, {"exhaustive", 1000, 5000}},
       {M::EiocbqueuedDoubleComplete, "eiocbqueued-double-complete",
        "an error return clobbers -EIOCBQUEUED, so the iocb is completed twice", "65b8291c4000 (best guess)",
        kFixed, kExt4,
@@ -224,7 +224,8 @@ const std::vector<MutantRow>& rows() {
        "zeroing",
        {"read-sees-allowed-write", "read-no-foreign", "read-size-with-data", "crash-no-foreign", "crash-durability",
         "op-result"},
-       tilt_extending_aio_vs_eof, {"random", 1, 2000}, {"exhaustive", 1, 2000}},
+       // 0/10 in the exhaustive column of the 6.x kill matrix (docs/kill-matrix.txt): survives it.
+       tilt_extending_aio_vs_eof, {"random", 1, 2000}, {"exhaustive", 1, 2000, true}},
       {M::XfsFallocateSizeBeforeDioWait, "xfs-fallocate-size-before-dio-wait",
        "XFS fallocate samples i_size before waiting for AIO, then truncates the AIO's extension back",
        "249bd9087a52", kIomap, kXfs,
@@ -232,7 +233,7 @@ const std::vector<MutantRow>& rows() {
        "AIO completing during the wait raises EOF past offset + len, and xfs_setattr_size to the "
        "stale new size cuts the written data off",
        {"read-size-with-data", "read-sees-allowed-write", "op-result", "crash-durability"},
-       tilt_fallocate_vs_extending_aio, {"random", 1, 2000}, {"exhaustive", 1, 2000}},
+       tilt_fallocate_vs_extending_aio, {"random", 1000, 1000}, {"exhaustive", 1, 2000}},
   };
   return c;
 }
