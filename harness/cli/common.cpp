@@ -172,8 +172,9 @@ void print_findings_table(const harness::CampaignResult& r, const std::vector<mo
                r.findings[i].corpus_file.empty() ? "(not written)" : r.findings[i].corpus_file);
   fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,
              r.seconds > 0 ? static_cast<double>(r.executions) / r.seconds : 0.0);
-  print_coverage(r);
-  print_self_check(r);
+  // the exhaustive strategy measures neither (harness/run/exhaustive_campaign.hpp)
+  if (r.coverage.saturation.pairs > 0) print_coverage(r);
+  if (r.self_check.reruns > 0 || !r.self_check.mismatches.empty()) print_self_check(r);
 }
 
 void print_coverage(const harness::CampaignResult& r) {
