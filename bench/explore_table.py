@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tables for docs/exploration.md, produced with `diocheck explore --json`.
 
-  explore_table.py scenarios [--budget S] [--jobs N]   the standard scenarios: every kernel
-      variant, reduction none at preemption bound k = 0..3 and DPOR (unbounded)
+  explore_table.py scenarios [--budget S] [--jobs N] [--kernels K,..] [--scenarios S:fs,..]
+      the standard scenarios (default S1..S4) on the kernels (default the 3.x variants),
+      reduction none at preemption bound k = 0..3 and DPOR (unbounded)
   explore_table.py mutants [--budget S] [--jobs N]     every corpus/mutants/*.json: does DPOR
       find the mutant the preemption-bounded unreduced search finds (k = 2)?
 
@@ -46,7 +47,9 @@ def run_all(jobs, tasks):
 
 
 def scenarios(args):
-    rows = [(s, fs, k) for s, fs in SCENARIOS for k in KERNELS]
+    kernels = args.kernels.split(",") if args.kernels else KERNELS
+    chosen = [tuple(x.split(":")) for x in args.scenarios.split(",")] if args.scenarios else SCENARIOS
+    rows = [(s, fs, k) for s, fs in chosen for k in kernels]
     tasks = [(args.binary, ["--scenario", s, "--kernel", k, "--fs", fs], red, b, args.budget)
              for s, fs, k in rows for red, b in SEARCHES]
     results = run_all(args.jobs, tasks)
@@ -80,6 +83,8 @@ def main():
     p.add_argument("--budget", type=float, default=120, help="seconds per run")
     p.add_argument("--jobs", type=int, default=2, help="runs at once")
     p.add_argument("--binary", default=os.path.join(ROOT, "build/dfs/diocheck"))
+    p.add_argument("--kernels", help="comma-separated kernel variants (default: " + ",".join(KERNELS) + ")")
+    p.add_argument("--scenarios", help="comma-separated SCENARIO:fs (default: S1:ext4,S2:xfs,S3:ext4,S3:xfs,S4:ext4,S4:xfs)")
     args = p.parse_args()
     scenarios(args) if args.what == "scenarios" else mutants(args)
 

@@ -24,6 +24,7 @@ void ioctx_init(kioctx* ctx) {
   ctx->ring.clear();
   ctx->head = 0;
   ctx->reqs_active = 0;
+  ctx->task_work.clear();
   spin_lock_init(&ctx->completion_lock);
   init_waitqueue_head(&ctx->wait);
   ctx->id = kobj_id();
@@ -47,6 +48,7 @@ long io_submit_one(kioctx* ctx, file* f, std::uint32_t op, bool is_read, loff_t 
   req->ki_read = is_read;
   req->ki_buf = read_buf;
   req->ki_users = 2;
+  req->ki_caller_comp = ctx->caller_comp && !is_read;  // io_write; reads never had it
   sched_point(ctx);
   ++ctx->reqs_active;
   // aio_run_iocb
@@ -100,16 +102,51 @@ void aio_complete(kiocb* iocb, ssize_t res, ssize_t res2) {
 }
 
 long io_getevents(kioctx* ctx, unsigned nr, std::vector<io_event>* out) {
-  wait_event(&ctx->wait, [ctx, nr] {
-    kaccess(ctx, Access::Read);
-    return ctx->ring.size() - ctx->head >= nr;
-  }, "io_getevents");
+  for (;;) {
+    // io_cqring_wait wakes for task_work too, runs it, and waits again
+    wait_event(&ctx->wait, [ctx, nr] {
+      kaccess(ctx, Access::Read);
+      return ctx->ring.size() - ctx->head >= nr || !ctx->task_work.empty();
+    }, "io_getevents");
+    if (ctx->task_work.empty()) break;
+    task_work_run(ctx);
+  }
   irqflags_t fl;
   spin_lock_irqsave(&ctx->completion_lock, fl);
   kaccess(ctx, Access::Write);
   for (unsigned i = 0; i < nr; ++i) out->push_back(ctx->ring[ctx->head++]);
   spin_unlock_irqrestore(&ctx->completion_lock, fl);
   return nr;
+}
+
+void io_complete_rw_caller(kiocb* iocb) {
+  kioctx* ctx = iocb->ki_ctx;
+  sched_point(&ctx->task_work);  // llist_add to the issuer's task_work
+  ctx->task_work.push_back(iocb);
+  wake_up(&ctx->wait);  // task_work_add(TWA_SIGNAL): an issuer waiting for completions notices
+}
+
+void task_work_run(kioctx* ctx) {
+  for (;;) {
+    sched_point(&ctx->task_work, Access::Read);
+    if (ctx->task_work.empty()) return;
+    kiocb* req = ctx->task_work.front();
+    ctx->task_work.erase(ctx->task_work.begin());
+    // io_req_rw_complete: the dio's completion in the issuer, then the event
+    const ssize_t res = req->dio_complete(req->private_);
+    aio_complete(req, res, 0);
+  }
+}
+
+void io_uring_task_exit(kioctx* ctx) {
+  for (;;) {
+    wait_event(&ctx->wait, [ctx] {
+      kaccess(ctx, Access::Read);
+      return ctx->reqs_active <= 0 || !ctx->task_work.empty();
+    }, "io_uring_cancel_generic");
+    if (ctx->task_work.empty()) return;
+    task_work_run(ctx);
+  }
 }
 
 void exit_aio(kioctx* ctx) {

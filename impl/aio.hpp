@@ -21,4 +21,14 @@ long io_getevents(kioctx* ctx, unsigned nr, std::vector<io_event>* out);
 // exit_aio: waits for every in-flight request of the context.
 void exit_aio(kioctx* ctx);
 
+// IOCB_DIO_CALLER_COMP (kioctx::caller_comp): the io_uring side of the completion.
+// io_complete_rw with iocb->dio_complete set: queue the completion as task_work of the issuer
+// (any context; no dio_complete here).
+void io_complete_rw_caller(kiocb* iocb);
+// task_work_run: the issuer runs what was queued (dio_complete, then the event), at return to
+// user space and while it waits for completions; never while it sleeps elsewhere.
+void task_work_run(kioctx* ctx);
+// The exiting issuer (io_uring_cancel_generic): runs its task_work until nothing is in flight.
+void io_uring_task_exit(kioctx* ctx);
+
 }  // namespace dc::kern

@@ -170,6 +170,7 @@ void Machine::Impl::mount() {
       ino->i_count += 2;
     }
     ioctx_init(&t->ctx);
+    t->ctx.caller_comp = c.iomap_caller_comp && model::is_iomap_kernel(c.kernel);
     tasks.push_back(std::move(t));
   }
   if (faults) faults->pause(false);
@@ -315,8 +316,10 @@ void Machine::Impl::run_task(std::size_t idx) {
     ktrace(model::EvKind::OpBegin, 0, static_cast<std::int64_t>(op.kind));
     const long r = run_op(t, op);
     ktrace(model::EvKind::OpEnd, 0, r);
+    if (t.ctx.caller_comp) task_work_run(&t.ctx);  // return to user space
   }
   if (tr) tr->set_op(current_actor(), model::kNoOp);
+  if (t.ctx.caller_comp) io_uring_task_exit(&t.ctx);  // do_exit
   if (--tasks_left == 0 && !unmounted && !crashed)
     scheduler().spawn("umount", Ctx::Process, [this] { teardown(); });
 }

@@ -173,6 +173,11 @@ struct kioctx {
   spinlock_t completion_lock;
   wait_queue_head_t wait;
   model::ObjId id = 0;
+  // Config::iomap_caller_comp: writes carry IOCB_DIO_CALLER_COMP, as io_uring's io_write set
+  // it from 099ada2c8726 to 838b35bb6a89, and completions handed back by iomap wait in
+  // `task_work` (the issuing task's; one context per task) until that task runs them.
+  bool caller_comp = false;
+  std::vector<kiocb*> task_work;
 };
 
 struct kiocb {
@@ -187,6 +192,10 @@ struct kiocb {
   // since 5.5 extends only writes that were extending when they started).
   bool ki_keep_size = false;
   const std::vector<std::uint32_t>* ki_buf = nullptr;  // read buffer (user memory)
+  // IOCB_DIO_CALLER_COMP (set by the front end) and, once iomap handed the completion back,
+  // iocb->dio_complete(iocb->private) is what the issuer's task_work runs.
+  bool ki_caller_comp = false;
+  ssize_t (*dio_complete)(void*) = nullptr;
   int ki_users = 0;      // 3.11 only
   bool ki_cancel = false;  // 3.11 only: KIOCB_CANCELLED
   // sync kiocb completion

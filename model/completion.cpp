@@ -18,6 +18,7 @@ struct DioState {
   std::size_t freed = kNever;
   std::size_t zero_drop = kNever;
   std::uint16_t zero_actor = 0;
+  std::uint16_t submit_actor = 0;
   std::size_t queued = kNever;
   bool has_bio = false;
   bool consumed = false;  // its DIO-side completion was matched with an AioComplete
@@ -69,7 +70,7 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
     const Event& e = t.events[k];
     switch (e.kind) {
       case EvKind::DioSubmit:
-        if (!dios.contains(e.obj)) dios[e.obj].op = e.op;
+        if (!dios.contains(e.obj)) dios[e.obj].op = e.op, dios[e.obj].submit_actor = e.actor;
         break;
       case EvKind::BioSubmit:
         if (DioState* d = use(static_cast<ObjId>(e.c), k, "bio submit")) d->has_bio = true;
@@ -134,6 +135,9 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
             // iomap: the last completion woke the waiting submitter, which completes it
             handed |= t.events[i].kind == EvKind::DioWake && t.events[i].obj == e.obj &&
                       t.events[i].actor == d->zero_actor && d->queued == kNever;
+            // iomap CALLER_COMP: handed to the issuing task's task_work, which completes it
+            handed |= t.events[i].kind == EvKind::DioCallerComp && t.events[i].obj == e.obj &&
+                      t.events[i].actor == d->zero_actor && e.actor == d->submit_actor;
           }
           if (!handed)
             add(prop::kInv2, k, "dio_complete by the context that dropped the last reference",

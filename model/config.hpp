@@ -21,6 +21,10 @@ struct Config {
   std::vector<Fault> faults;          // injected faults
   int wq_concurrency = 2;               // workers per workqueue
   bool dioread_nolock = false;          // ext4 mount option (enables unlocked overwrite DIO)
+  // 6.6 / 6.18 only: the async front end sets IOCB_DIO_CALLER_COMP, as io_uring did from
+  // 099ada2c8726 until 838b35bb6a89 turned it off; completions of pure overwrites then run
+  // as task_work of the issuing task (impl/README.md). Off by default, as in every release.
+  bool iomap_caller_comp = false;
   friend bool operator==(const Config&, const Config&) = default;
 };
 
@@ -29,11 +33,13 @@ const char* to_string(Fs f);
 // Parsers return false on unknown names (callers turn that into a one-line error).
 bool parse_kernel(const std::string& s, Kernel& out);
 bool parse_fs(const std::string& s, Fs& out);
-inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
-                                         Kernel::V3_12_fixed};
-// The iomap-era kernels, selectable by name; not in kAllKernels (the main job) until their
-// campaigns have run clean (impl/README.md).
+// The fs/direct-io.c era (impl/direct_io.cpp) and the iomap era (impl/iomap/).
+inline constexpr Kernel kDirectIoKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
+                                              Kernel::V3_12_fixed};
 inline constexpr Kernel kIomapKernels[] = {Kernel::V6_6, Kernel::V6_18};
+// Every variant: "--kernel all" and the main job (campaign seed mapping 3, docs/campaigns.md).
+inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
+                                         Kernel::V3_12_fixed, Kernel::V6_6, Kernel::V6_18};
 inline constexpr bool is_iomap_kernel(Kernel k) { return k == Kernel::V6_6 || k == Kernel::V6_18; }
 inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
 

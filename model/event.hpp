@@ -89,7 +89,10 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
   X(WriteThrough, "iomap (6.x): every write bio of dio `obj` was REQ_FUA, so the submitter " \
                   "cleared IOMAP_DIO_NEED_SYNC (no generic_write_sync at completion)")       \
   X(InodeFile, "inode `obj` is the workload's file a (emitted at mount, only when the "        \
-               "workload has several files; otherwise every inode event is file 0's)")
+               "workload has several files; otherwise every inode event is file 0's)")      \
+  X(DioCallerComp, "iomap (6.x) with IOMAP_DIO_CALLER_COMP (Config::iomap_caller_comp): the "  \
+                   "completion that dropped dio->ref to 0 queued iomap_dio_complete as task_work " \
+                   "of the issuing task (io_uring's io_complete_rw); obj = dio")
 
 // Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
 // the one-line docs above were ambiguous. Additive: no existing meaning changes.

@@ -21,6 +21,11 @@ enum class Mutant : std::uint8_t {
   EvictVsRunningWork,
   DioDoneWqInitRace,
   ConvertOnIoError,
+  // iomap era (6.6 / 6.18)
+  IomapFuaIntoUnwritten,
+  Ext4SizeAfterDioSync,
+  XfsEofZeroingWithoutDrain,
+  XfsFallocateSizeBeforeDioWait,
   Count_
 };
 

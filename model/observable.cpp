@@ -365,6 +365,31 @@ class Observable {
     return false;
   }
 
+  // Host kernels since 5a9d929d6e13 (v4.20): a direct write whose post-write page-cache
+  // invalidation fails because a concurrent buffered write dirtied a page of its range calls
+  // dio_warn_stale_pagecache, which records -EIO in the mapping's wb_err; the next
+  // file_check_and_advance_wb_err of each open file (an O_(D)SYNC write's own sync, an fsync)
+  // reports it. True if, before `idx`, a direct write and a buffered write of the same file
+  // ran concurrently over a common block. Host histories only: the engine does not port the
+  // errseq (impl/README.md), so there it stays a violation.
+  bool stale_pagecache_collision_before(std::size_t idx) const {
+    if (f_.c) return false;
+    const std::uint64_t bs = f_.w->block_size;
+    auto blocks = [bs](const Op& op) { return std::pair{op.offset / bs, (op.offset + std::max<std::uint64_t>(op.len, 1) - 1) / bs}; };
+    for (const auto& [ida, a] : f_.ops) {
+      if (!a.is_direct() || !is_write(a.op->kind) || !known(a.begin) || a.begin >= idx) continue;
+      for (const auto& [idb, b] : f_.ops) {
+        if (b.op->kind != OpKind::BufWrite || b.op->file != a.op->file || !known(b.begin) || b.begin >= idx) continue;
+        const std::size_t a_end = a.reported(), b_end = b.end;
+        const bool concurrent = (!known(a_end) || b.begin < a_end) && (!known(b_end) || a.begin < b_end);
+        const auto [a0, a1] = blocks(*a.op);
+        const auto [b0, b1] = blocks(*b.op);
+        if (concurrent && a0 <= b1 && b0 <= a1) return true;
+      }
+    }
+    return false;
+  }
+
   // A misaligned O_DIRECT read that starts at EOF returns 0 instead of -EINVAL: 3.x XFS
   // (xfs_file_aio_read) only at exactly i_size; ext4 (generic_file_aio_read, which skips
   // ->direct_IO at or past EOF) and today's iomap (6.x XFS included: xfs_file_dio_read has no
@@ -406,6 +431,7 @@ class Observable {
       } else if (is_write(op.kind)) {
         exp = {static_cast<std::int64_t>(op.len)};
         if (o.is_direct()) exp.insert(kENOMEM);
+        if (f_.dsync_write(op) && stale_pagecache_collision_before(at)) exp.insert(kEIO);
       } else if (is_read(op.kind)) {
         const auto sizes = possible_sizes(op.file, o.begin, at);
         if (!sizes) {
@@ -423,7 +449,7 @@ class Observable {
         if (op.kind == OpKind::Fallocate && op.len == 0) exp.insert(kEINVAL);
       } else if (op.kind == OpKind::Fsync) {
         exp = {0};
-        if (bio_failed_before(at)) exp.insert(kEIO);
+        if (bio_failed_before(at) || stale_pagecache_collision_before(at)) exp.insert(kEIO);
       } else {
         continue;
       }

@@ -49,8 +49,6 @@ const char* to_string(Fs f) { return f == Fs::Ext4 ? "ext4" : "xfs"; }
 bool parse_kernel(const std::string& s, Kernel& out) {
   for (Kernel k : kAllKernels)
     if (s == to_string(k)) return out = k, true;
-  for (Kernel k : kIomapKernels)
-    if (s == to_string(k)) return out = k, true;
   return false;
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/differential.hpp"
 #include "harness/run/shrink.hpp"
 
 #ifndef DIOCHECK_BIN
@@ -78,11 +79,30 @@ TEST(Cli, BadUsageIsOneLineAndExitTwo) {
   for (const char* args : {"--no-such-option", "fuzz --kernel 2.6 --executions 1", "fuzz --fs btrfs --executions 1",
                            "fuzz --mutant no-such-mutant --executions 1", "fuzz --strategy best --executions 1",
                            "fuzz --shard 3/2 --executions 1", "fuzz", "explore --scenario S9",
-                           "replay /no/such/file.json"}) {
+                           "replay /no/such/file.json", "mutants --kernel 2.6", "host --differential --kernel all"}) {
     const Result r = sh(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.out;
     EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
   }
+}
+
+// host --differential compares with the engine variant closest to the running kernel.
+TEST(Cli, HostDifferentialPicksTheClosestVariant) {
+  const std::vector<std::pair<std::string, model::Kernel>> cases = {
+      {"6.18.44-fc-v1272", model::Kernel::V6_18}, {"6.19.0", model::Kernel::V6_18},
+      {"7.1.2", model::Kernel::V6_18},            {"6.13.1", model::Kernel::V6_18},
+      {"6.12.63", model::Kernel::V6_6},           {"6.6.80", model::Kernel::V6_6},
+      {"5.5.0", model::Kernel::V6_6},             {"5.4.290", model::Kernel::V3_12_fixed},
+      {"3.12.74", model::Kernel::V3_12_fixed}};
+  for (const auto& [release, want] : cases) {
+    model::Kernel k = model::Kernel::V3_11;
+    ASSERT_TRUE(harness::closest_variant(release, k)) << release;
+    EXPECT_EQ(k, want) << release;
+  }
+  model::Kernel k;
+  EXPECT_FALSE(harness::closest_variant("linux", k));
+  EXPECT_EQ(harness::closest_fs("xfs"), model::Fs::Xfs);
+  EXPECT_EQ(harness::closest_fs("btrfs"), model::Fs::Ext4);
 }
 
 // A mutant asked for where it cannot act is refused, naming where it applies, never
@@ -136,6 +156,9 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),
        "applies to kernel 3.12-fixed"},
       {"field.json", replace(good, "\"note\":", "\"colour\": 1, \"note\":"), "colour"},
+      // IOMAP_DIO_CALLER_COMP exists only in the iomap engine
+      {"callercomp.json", replace(good, "\"note\":", "\"iomap_caller_comp\": true, \"note\":"),
+       "only the iomap-era kernels"},
       {"token.json", replace(good, "\"schedule\": \"dc1.", "\"schedule\": \"dc9."), "schedule"},
   };
   for (const auto& b : bad) {
@@ -238,8 +261,8 @@ TEST(Cli, ListJsonAndCorpusMerge) {
   const Result r = sh("list --json", false);
   ASSERT_EQ(r.code, 0);
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["kernels"].size(), 4u);
-  EXPECT_GE(j["mutants"].size(), 12u);
+  EXPECT_EQ(j["kernels"].size(), 6u);  // 3.x and the iomap era
+  EXPECT_GE(j["mutants"].size(), 16u);
   EXPECT_GE(j["properties"].size(), 20u);
 
   const fs::path a = tmpdir("merge-a"), b = tmpdir("merge-b"), out = tmpdir("merge-out");

@@ -55,7 +55,7 @@ std::vector<Named> option_sets() {
   v.push_back({"files", files});
   GenOptions plain;
   plain.misaligned = plain.sub_block = plain.buffered = plain.truncate = plain.faults = plain.preallocated = false;
-  plain.kernels = {model::kAllKernels, model::kAllKernels + 4};
+  plain.kernels = {std::begin(model::kDirectIoKernels), std::end(model::kDirectIoKernels)};
   v.push_back({"plain", plain});
   for (const auto& m : harness::mutant_catalogue())
     v.push_back({std::string(m.name), harness::mutant_gen_options(m.id)});

@@ -8,6 +8,7 @@
 
 #include "harness/cli/cli.hpp"
 #include "harness/render/render.hpp"
+#include "harness/run/exhaustive_campaign.hpp"
 
 namespace dc::cli {
 namespace {
@@ -24,12 +25,17 @@ struct Fuzz : Command {
   std::uint64_t seed = 1, executions = 0;
   double seconds = 0;
   int jobs = default_jobs();
+  harness::ExhaustiveOptions exhaustive;
   std::uint32_t files = 1;
-  bool json = false, quiet = false, stop_at_first = false;
+  bool json = false, quiet = false, stop_at_first = false, caller_comp = false;
 
   int run() override {
     const harness::CampaignOptions o = options();
-    harness::CampaignResult r = harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
+    // exhaustive: the preemption-bounded DFS of each workload (one thread, docs/exploration.md)
+    harness::CampaignResult r =
+        strategy == "exhaustive"
+            ? harness::run_exhaustive_campaign(o, exhaustive)
+            : harness::run_campaign(o, quiet || json ? std::function<void(const harness::Progress&)>{} : show_progress);
     if (!quiet && !json) fmt::print(stderr, "\n");
     const std::size_t known = mark_known(r, known_dir);
     write_findings(r, corpus_dir);
@@ -56,6 +62,7 @@ struct Fuzz : Command {
     std::tie(o.shard, o.shards) = shard;
     if (o.shard >= o.shards) throw UsageError(fmt::format("--shard {}/{}: expected K/N with 0 <= K < N", o.shard, o.shards));
     o.stop_at_first = stop_at_first;
+    o.iomap_caller_comp = caller_comp;
     if (files < 1 || files > model::kMaxFiles)
       throw UsageError(fmt::format("--files must be 1..{}", model::kMaxFiles));
     o.gen.files = files;  // 1: the campaign mapping unchanged (docs/campaigns.md)
@@ -79,7 +86,7 @@ struct Fuzz : Command {
 };
 
 void add_options(CLI::App* c, Fuzz& f) {
-  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18 (by name only), all")
+  c->add_option("--kernel", f.kernels, "Kernel variants: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all")
       ->delimiter(',')
       ->check(CLI::IsMember(kernel_choices()));
   c->add_option("--fs", f.filesystems, "Filesystems: ext4, xfs, all")->delimiter(',')->check(CLI::IsMember(fs_choices()));
@@ -88,7 +95,11 @@ void add_options(CLI::App* c, Fuzz& f) {
                 "where it applies")
       ->delimiter(',')
       ->check(CLI::IsMember(mutant_choices()));
-  c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio");
+  c->add_option("--strategy", f.strategy,
+                "random | pct | pct:<depth> | portfolio | exhaustive (bounded DFS of each workload, one thread)");
+  c->add_option("--per-workload", f.exhaustive.per_workload,
+                "exhaustive: executions per workload, all preemption bounds together (default 50)");
+  c->add_option("--max-bound", f.exhaustive.max_bound, "exhaustive: largest preemption bound k (default 2)");
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
@@ -101,6 +112,9 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--known", f.known_dir, "Corpus folder of known findings: only new findings make the exit status 1");
   c->add_option("--junit", f.junit, "Write a JUnit XML summary (one test case per kernel x fs)");
   c->add_flag("--stop-at-first", f.stop_at_first, "Stop at the first finding");
+  c->add_flag("--iomap-caller-comp", f.caller_comp,
+              "6.6/6.18: AIO writes carry IOCB_DIO_CALLER_COMP (io_uring 099ada2c8726..838b35bb6a89): "
+              "completions run as the issuer's task_work");
   c->add_flag("--json", f.json, "Machine-readable summary on stdout");
   c->add_flag("--quiet", f.quiet, "No progress line");
 }

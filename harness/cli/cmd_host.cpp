@@ -1,5 +1,7 @@
 // `diocheck host`: hold the model (and, with --differential, the port) against the real
 // Linux kernel: generated workloads on real files with O_DIRECT and io_uring.
+#include <sys/utsname.h>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -42,13 +44,30 @@ struct Host : Command {
   std::string dir, corpus_dir = "corpus/host";
   std::uint64_t executions = 200, seed = 1;
   int tasks = 3;
+  std::string kernel;  // engine variant of --differential; "" = the closest to `uname -r`
   bool differential = false, json = false;
+
+  // The engine configuration the host is compared with (--differential).
+  model::Config engine_config(const harness::host::HostProbe& p) const {
+    model::Config cfg;
+    if (kernel == "all") throw UsageError("host --kernel: one variant, not 'all'");
+    if (!kernel.empty()) {
+      cfg.kernel = parse_kernels({kernel}).front();
+    } else {
+      utsname u{};
+      if (uname(&u) != 0 || !harness::closest_variant(u.release, cfg.kernel))
+        throw UsageError("cannot tell the host kernel's version from uname: pass --kernel");
+    }
+    cfg.fs = harness::closest_fs(p.fs_type);
+    return cfg;
+  }
 
   int run() override {
     const std::string parent = dir.empty() ? harness::host::default_dir(nullptr) : dir;
     const harness::host::HostProbe p = harness::host::probe(parent);
     if (!p.usable())
       throw UsageError(fmt::format("host oracle unavailable in '{}': {}", parent, p.error.empty() ? "no O_DIRECT or io_uring" : p.error));
+    const model::Config cfg = engine_config(p);
     gen::GenOptions g;
     g.max_tasks = differential ? 1 : tasks;
     g.faults = false;
@@ -89,7 +108,6 @@ struct Host : Command {
                                     v.front().actual));
       }
       if (differential) {
-        model::Config cfg;  // 3.12-fixed ext4, the variant the host descends from
         const harness::Execution x = runner.run(w, cfg, *strategy, sched::mix_seed(seed, i));
         for (const auto& d : harness::compare(w, x.trace, r.trace)) {
           ++differences;
@@ -102,13 +120,16 @@ struct Host : Command {
       nlohmann::json j = {{"dir", p.dir}, {"fs", p.fs_type}, {"logical_block_size", p.logical_block_size},
                           {"workloads", ran}, {"unsupported", unsupported}, {"ops", ops}, {"ops_per_second", rate},
                           {"disagreements", disagreements}, {"differences", differences}, {"details", lines}};
+      if (differential) j["engine"] = {{"kernel", model::to_string(cfg.kernel)}, {"fs", model::to_string(cfg.fs)}};
       fmt::print("{}\n", j.dump(2));
     } else {
       for (const auto& l : lines) fmt::print("{}\n", l);
       fmt::print("host {} ({}, logical block {}): {} workloads run, {} unsupported, {} ops at {:.0f} ops/s; "
                  "{} disagreements with the model{}\n",
                  p.dir, p.fs_type, p.logical_block_size, ran, unsupported, ops, rate, disagreements,
-                 differential ? fmt::format(", {} differences with the 3.12-fixed engine", differences) : "");
+                 differential ? fmt::format(", {} differences with the {} {} engine", differences,
+                                            model::to_string(cfg.kernel), model::to_string(cfg.fs))
+                              : "");
     }
     return disagreements + differences ? kViolation : kOk;
   }
@@ -124,7 +145,10 @@ void add_host(CLI::App& app, std::unique_ptr<Command>& chosen) {
   c->add_option("--seed", cmd->seed, "Seed of the workload generator");
   c->add_option("--tasks", cmd->tasks, "Maximum user tasks (threads) per workload");
   c->add_option("--corpus", cmd->corpus_dir, "Where disagreements are written");
-  c->add_flag("--differential", cmd->differential, "Sequential workloads, also run on the 3.12-fixed engine and compared");
+  c->add_flag("--differential", cmd->differential,
+              "Sequential workloads, also run on the engine variant closest to the host kernel and compared");
+  c->add_option("--kernel", cmd->kernel, "--differential: the engine variant (default: the closest to `uname -r`)")
+      ->check(CLI::IsMember(kernel_choices()));
   c->add_flag("--json", cmd->json, "Machine-readable summary on stdout");
   c->callback([cmd, &chosen] { chosen = std::make_unique<Host>(*cmd); });
 }

@@ -16,8 +16,6 @@ struct List : Command {
   int run() override {
     nlohmann::json j;
     for (auto k : model::kAllKernels) j["kernels"].push_back(model::to_string(k));
-    // iomap-era variants: selectable by name (--kernel 6.18), not in the main job yet
-    for (auto k : model::kIomapKernels) j["kernels_by_name"].push_back(model::to_string(k));
     for (auto f : model::kAllFs) j["filesystems"].push_back(model::to_string(f));
     for (const auto& [id, doc] : model::properties()) j["properties"].push_back({{"id", id}, {"description", doc}});
     j["strategies"] = harness::strategy_names();
@@ -32,9 +30,8 @@ struct List : Command {
       fmt::print("{}\n", j.dump(2));
       return kOk;
     }
-    fmt::print("kernel variants: {} (by name only: {})\nfilesystems:     {}\nstrategies:      {}\n\nproperties:\n",
+    fmt::print("kernel variants: {}\nfilesystems:     {}\nstrategies:      {}\n\nproperties:\n",
                fmt::join(j["kernels"].get<std::vector<std::string>>(), ", "),
-               fmt::join(j["kernels_by_name"].get<std::vector<std::string>>(), ", "),
                fmt::join(j["filesystems"].get<std::vector<std::string>>(), ", "),
                fmt::join(harness::strategy_names(), ", "));
     for (const auto& [id, doc] : model::properties()) fmt::print("  {:<40} {}\n", id, doc);

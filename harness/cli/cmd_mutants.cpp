@@ -25,11 +25,13 @@ T median(std::vector<T> v) {
 struct Mutants : Command {
   harness::KillOptions o;
   std::vector<std::string> mutants;  // names; each cell runs on its row's kernels and filesystems
+  std::vector<std::string> kernels;  // narrows every row to these of its kernels
   std::string corpus_dir;
   bool json = false;
   double shrink_seconds = 20;
   int run() override {
     o.mutants = parse_mutant_names(mutants);
+    o.kernels = kernels.empty() ? std::vector<model::Kernel>{} : parse_kernels(kernels);
     for (const auto& s : o.strategies)  // here, not in a worker thread
       if (s != "exhaustive") harness::make_strategy(s);
     auto cells = harness::run_kill_matrix(o, json ? std::function<void(const std::string&)>{}
@@ -42,7 +44,7 @@ struct Mutants : Command {
         harness::Case s = harness::shrink(*c.reproducer, {.searches_per_candidate = 200, .seconds = shrink_seconds});
         s.note = fmt::format("mutant {} killed by {} ({} strategy)", c.mutant, s.property, c.strategy);
         std::filesystem::create_directories(corpus_dir);
-        files[i] = fmt::format("{}/mutant-{}-{}.json", corpus_dir, c.mutant, slug(c.strategy));
+        files[i] = fmt::format("{}/mutant-{}{}-{}.json", corpus_dir, c.mutant, kernel_tag(), slug(c.strategy));
         harness::save_case(s, files[i]);
       }
       j.push_back({{"mutant", c.mutant}, {"strategy", c.strategy}, {"seeds", c.seeds}, {"killed", c.killed},
@@ -68,6 +70,14 @@ struct Mutants : Command {
     }
     return all ? kOk : kViolation;  // 1 = some mutant survived
   }
+
+  // "-6.6+6.18" when --kernel narrowed the rows, so such reproducers do not replace those of
+  // the rows' full kernel sets.
+  std::string kernel_tag() const {
+    std::string t;
+    for (model::Kernel k : o.kernels) t += (t.empty() ? "-" : "+") + std::string(model::to_string(k));
+    return t;
+  }
 };
 
 }  // namespace
@@ -78,6 +88,10 @@ void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
   c->add_option("--mutant", cmd->mutants, "Only these mutants (default: all)")
       ->delimiter(',')
       ->check(CLI::IsMember(mutant_choices()));
+  c->add_option("--kernel", cmd->kernels,
+                "Run each mutant only on these of its kernels (default: all of them), e.g. 6.6,6.18")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kernel_choices()));
   c->add_option("--strategy", cmd->o.strategies,
                 "Strategies to compare (default: random,pct,exhaustive; exhaustive = preemption-bounded DFS "
                 "of the same workloads)")

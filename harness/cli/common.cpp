@@ -18,8 +18,6 @@ namespace dc::cli {
 std::vector<std::string> kernel_choices() {
   std::vector<std::string> out;
   for (auto k : model::kAllKernels) out.emplace_back(model::to_string(k));
-  // the iomap-era variants (ext4 and XFS), by name only: "all" is the main job's set
-  for (auto k : model::kIomapKernels) out.emplace_back(model::to_string(k));
   out.emplace_back("all");
   return out;
 }
@@ -34,7 +32,7 @@ std::vector<std::string> fs_choices() {
 std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) {
   std::vector<model::Kernel> out;
   for (const auto& n : names) {
-    if (n == "all") return {model::kAllKernels, model::kAllKernels + 4};
+    if (n == "all") return {std::begin(model::kAllKernels), std::end(model::kAllKernels)};
     model::Kernel k;
     if (!model::parse_kernel(n, k))
       throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all)", n));
@@ -116,17 +114,19 @@ void write_findings(harness::CampaignResult& r, const std::string& dir) {
 std::size_t mark_known(harness::CampaignResult& r, const std::string& dir) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) return 0;
   std::set<std::string> keys;
-  auto key = [](model::Kernel k, model::Fs f, model::MutantSet m, const std::string& p) {
-    return fmt::format("{}|{}|{}|{}", model::to_string(k), model::to_string(f), fmt::join(harness::mutant_names(m), ","), p);
+  // the configuration switches that make a different kernel are part of the key
+  auto key = [](const model::Config& c, const std::string& p) {
+    return fmt::format("{}|{}|{}|{}|{}", model::to_string(c.kernel), model::to_string(c.fs),
+                       fmt::join(harness::mutant_names(c.mutants), ","), c.iomap_caller_comp ? "caller-comp" : "", p);
   };
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().extension() == ".json") {
       const harness::Case c = harness::load_case(e.path().string());
-      keys.insert(key(c.config.kernel, c.config.fs, c.config.mutants, c.property));
+      keys.insert(key(c.config, c.property));
     }
   std::size_t n = 0;
   for (auto& f : r.findings)
-    if (keys.count(key(f.kernel, f.fs, f.reproducer.config.mutants, f.property))) {
+    if (keys.count(key(f.reproducer.config, f.property))) {
       f.known = true;
       ++n;
     }
@@ -172,8 +172,9 @@ void print_findings_table(const harness::CampaignResult& r, const std::vector<mo
                r.findings[i].corpus_file.empty() ? "(not written)" : r.findings[i].corpus_file);
   fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,
              r.seconds > 0 ? static_cast<double>(r.executions) / r.seconds : 0.0);
-  print_coverage(r);
-  print_self_check(r);
+  // the exhaustive strategy measures neither (harness/run/exhaustive_campaign.hpp)
+  if (r.coverage.saturation.pairs > 0) print_coverage(r);
+  if (r.self_check.reruns > 0 || !r.self_check.mismatches.empty()) print_self_check(r);
 }
 
 void print_coverage(const harness::CampaignResult& r) {

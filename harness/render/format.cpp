@@ -153,9 +153,9 @@ std::string describe_faults(const model::Config& c) {
 std::string describe_mutants(const model::Config& c) { return harness::describe_mutants(c.mutants); }
 
 std::string describe_config(const model::Config& c) {
-  return fmt::format("kernel {}  fs {}  wq_concurrency {}  dioread_nolock {}",
+  return fmt::format("kernel {}  fs {}  wq_concurrency {}  dioread_nolock {}{}",
                      model::to_string(c.kernel), model::to_string(c.fs), c.wq_concurrency,
-                     c.dioread_nolock ? "on" : "off");
+                     c.dioread_nolock ? "on" : "off", c.iomap_caller_comp ? "  iomap_caller_comp on" : "");
 }
 
 namespace {

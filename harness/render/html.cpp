@@ -167,6 +167,7 @@ std::string render_html(const TraceView& v) {
   kv(out, "faults", describe_faults(v.config));
   kv(out, "wq_concurrency", fmt::format("{}", v.config.wq_concurrency));
   kv(out, "dioread_nolock", v.config.dioread_nolock ? "on" : "off");
+  if (v.config.iomap_caller_comp) kv(out, "iomap_caller_comp", "on");
   out += "</table></div>\n<div><h2>Workload</h2><table class=\"kv\" id=\"workload\">";
   kv(out, "file", describe_file(v.workload));
   for (std::size_t t = 0; t < v.workload.tasks.size(); ++t) {

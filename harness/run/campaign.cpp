@@ -30,6 +30,7 @@ ExecutionPlan plan_execution(const CampaignOptions& o, std::uint64_t i) {
   p.workload = gen::draw_workload(g, s, size);
   p.config = gen::draw_config(g, sched::mix_seed(s, 1), size);
   p.config.mutants = o.mutants;
+  p.config.iomap_caller_comp = o.iomap_caller_comp && model::is_iomap_kernel(p.kernel);
   p.strategy_seed = sched::mix_seed(s, 2);
   return p;
 }

@@ -27,9 +27,10 @@ inline gen::GenOptions campaign_gen() {
 }
 
 struct CampaignOptions {
-  std::vector<model::Kernel> kernels{model::kAllKernels, model::kAllKernels + 4};
+  std::vector<model::Kernel> kernels{std::begin(model::kAllKernels), std::end(model::kAllKernels)};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
   model::MutantSet mutants;
+  bool iomap_caller_comp = false;  // Config::iomap_caller_comp on the 6.x cells (not drawn)
   std::string strategy = "portfolio";
   std::uint64_t seed = 1;
   std::uint64_t executions = 0;  // 0 = no limit (then `seconds` must be set)

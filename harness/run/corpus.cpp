@@ -142,6 +142,7 @@ std::string to_json(const Case& c) {
       {"note", c.note},
   };
   if (w.files != 1) j["workload"]["files"] = w.files;
+  if (c.config.iomap_caller_comp) j["iomap_caller_comp"] = true;  // absent: off (every older file)
   return j.dump(2) + "\n";
 }
 
@@ -154,7 +155,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     throw CorpusError(fmt::format("{}: invalid JSON: {}", origin, e.what()));
   }
   rd.only(j, "", {"format", "version", "kernel", "fs", "mutants", "wq_concurrency", "dioread_nolock",
-                  "faults", "workload", "strategy", "seed", "schedule", "expect", "note"});
+                  "iomap_caller_comp", "faults", "workload", "strategy", "seed", "schedule", "expect", "note"});
   if (rd.get<std::string>(j, "", "format") != "diocheck-case") rd.fail("format", "expected \"diocheck-case\"");
   const auto version = rd.get<unsigned>(j, "", "version");
   if (version < kOldestVersion || version > kVersion)
@@ -163,7 +164,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   Case c;
   c.hash_version = hash_version_of(version);
   if (!model::parse_kernel(rd.get<std::string>(j, "", "kernel"), c.config.kernel))
-    rd.fail("kernel", "unknown kernel variant (known: 3.11, 7b7a8665, 3.12, 3.12-fixed)");
+    rd.fail("kernel", "unknown kernel variant (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18)");
   if (!model::parse_fs(rd.get<std::string>(j, "", "fs"), c.config.fs))
     rd.fail("fs", "unknown filesystem (known: ext4, xfs)");
   const json& mutants = rd.at(j, "", "mutants");
@@ -183,6 +184,11 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   c.config.wq_concurrency = static_cast<int>(rd.get<unsigned>(j, "", "wq_concurrency"));
   if (c.config.wq_concurrency < 1 || c.config.wq_concurrency > 16) rd.fail("wq_concurrency", "must be 1..16");
   c.config.dioread_nolock = rd.get<bool>(j, "", "dioread_nolock");
+  if (j.contains("iomap_caller_comp")) {
+    c.config.iomap_caller_comp = rd.get<bool>(j, "", "iomap_caller_comp");
+    if (c.config.iomap_caller_comp && !model::is_iomap_kernel(c.config.kernel))
+      rd.fail("iomap_caller_comp", "only the iomap-era kernels (6.6, 6.18) have IOMAP_DIO_CALLER_COMP");
+  }
   const json& faults = rd.at(j, "", "faults");
   if (!faults.is_array()) rd.fail("faults", "expected an array");
   for (const json& f : faults) {

@@ -1,9 +1,23 @@
 #include "harness/run/differential.hpp"
 
+#include <cstdio>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 namespace dc::harness {
+
+bool closest_variant(const std::string& release, model::Kernel& out) {
+  int major = 0, minor = 0;
+  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  const int v = major * 1000 + minor;
+  if (v >= 6013) out = model::Kernel::V6_18;
+  else if (v >= 5005) out = model::Kernel::V6_6;
+  else out = model::Kernel::V3_12_fixed;
+  return true;
+}
+
+model::Fs closest_fs(const std::string& fs_type) { return fs_type == "xfs" ? model::Fs::Xfs : model::Fs::Ext4; }
 
 std::vector<OpOutcome> outcomes(const model::Workload& w, const model::Trace& t) {
   std::uint32_t n = 0;

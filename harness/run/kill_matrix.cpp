@@ -14,9 +14,18 @@ CampaignResult run_mutant_campaign(const CampaignOptions& c, const ExhaustiveOpt
 
 namespace {
 
+// The row's kernels, narrowed to o.kernels when given.
+std::vector<model::Kernel> row_kernels(const KillOptions& o, const MutantRow& m) {
+  if (o.kernels.empty()) return m.kernels;
+  std::vector<model::Kernel> out;
+  for (model::Kernel k : m.kernels)
+    if (std::find(o.kernels.begin(), o.kernels.end(), k) != o.kernels.end()) out.push_back(k);
+  return out;
+}
+
 CampaignOptions seed_campaign(const KillOptions& o, const MutantRow& m, const std::string& strategy, int s) {
   CampaignOptions c;
-  c.kernels = m.kernels;
+  c.kernels = row_kernels(o, m);
   c.filesystems = m.filesystems;
   c.mutants = {m.id};
   c.strategy = strategy;
@@ -46,6 +55,7 @@ std::vector<KillCell> run_kill_matrix(const KillOptions& o, const std::function<
   std::vector<KillCell> out;
   for (const MutantRow& m : mutant_catalogue()) {
     if (!o.mutants.empty() && !o.mutants.has(m.id)) continue;
+    if (row_kernels(o, m).empty()) continue;
     for (const auto& strategy : o.strategies) {
       // Seeds in parallel, each campaign on one thread: executions to the kill do not depend
       // on the jobs, and seconds are one thread's time for every strategy.

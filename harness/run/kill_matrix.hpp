@@ -14,6 +14,9 @@ namespace dc::harness {
 
 struct KillOptions {
   model::MutantSet mutants;             // empty = the whole catalogue
+  // Empty = each row on all its kernels; else each row on those of its kernels listed here
+  // (rows acting on none of them are left out): `diocheck mutants --kernel 6.6,6.18`.
+  std::vector<model::Kernel> kernels;
   // `exhaustive`: bounded DFS of the same workloads (harness/run/exhaustive_campaign.hpp)
   std::vector<std::string> strategies{"random", "pct", "exhaustive"};
   int seeds = 10;

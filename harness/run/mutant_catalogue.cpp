@@ -61,7 +61,54 @@ void tilt_failed_write_then_read(gen::GenOptions& g) {
   g.pread_weight = 5;
 }
 
+// O_(D)SYNC direct writes into preallocated (unwritten) extents after a commit (so the inode
+// is clean and FUA is allowed), then a power cut.
+void tilt_dsync_into_unwritten(gen::GenOptions& g) {
+  g.max_tasks = 2;
+  g.min_size_blocks = 4;
+  g.fallocate_weight = 3;
+  g.fsync_weight = 3;
+  g.dsync_weight = 5;
+  g.fd_sync_weight = 3;
+  g.crash = true;
+  g.faults = false;
+  g.truncate = false;
+  g.buffered = false;
+}
+
+// O_(D)SYNC direct writes that extend the file, then a power cut.
+void tilt_dsync_extending(gen::GenOptions& g) {
+  g.max_tasks = 2;
+  g.dsync_weight = 5;
+  g.fd_sync_weight = 4;
+  g.crash = true;
+  g.faults = false;
+  g.truncate = false;
+  g.buffered = false;
+}
+
+// Extending AIO writes in flight while another write or a fallocate moves EOF (XFS).
+void tilt_extending_aio_vs_eof(gen::GenOptions& g) {
+  g.max_tasks = 2;
+  g.max_ops = 3;
+  g.max_blocks = 6;
+  g.aio_write_weight = 8;
+  g.pread_weight = 3;
+  g.faults = false;
+  g.truncate = false;
+  g.buffered = false;
+}
+
+void tilt_fallocate_vs_extending_aio(gen::GenOptions& g) {
+  tilt_extending_aio_vs_eof(g);
+  g.fallocate_weight = 5;
+}
+
 const std::vector<K> kFixed{K::V3_12_fixed};
+// The bug lived in code both engines have (the iomap engine is where it was fixed).
+const std::vector<K> kFixedAndIomap{K::V3_12_fixed, K::V6_6, K::V6_18};
+const std::vector<K> kIomap{K::V6_6, K::V6_18};
+const std::vector<F> kXfs{F::Xfs};
 const std::vector<F> kBoth{F::Ext4, F::Xfs};
 const std::vector<F> kExt4{F::Ext4};
 
@@ -114,10 +161,12 @@ const std::vector<MutantRow>& rows() {
        "before inode_dio_done, which then touches an inode the last close may have evicted",
        {"kernel-use-after-free"}, tilt_completion_at_exit, {"pct", 1, 1000}, {"exhaustive", 6, 3000}},
       {M::IomapDioUafLastRef, "iomap-dio-uaf-last-ref", "submitter reads the dio after dropping its reference",
-       "4ea899ead278", kFixed, kBoth,
-       "direct_io.cpp:__blockdev_direct_IO reads dio->is_async again after drop_refcount "
-       "returned nonzero (to decide whether to wait); the last bio may have freed the dio",
-       {"kernel-use-after-free"}, nullptr, {"random", 1, 2000}, {"exhaustive", 5, 1500}},
+       "4ea899ead278", kFixedAndIomap, kBoth,
+       "iomap/direct_io.cpp:__iomap_dio_rw (6.6, 6.18) reads dio->wait_for_completion after its "
+       "decrement instead of a local copy; its 3.12-fixed twin, direct_io.cpp:__blockdev_direct_IO, "
+       "reads dio->is_async again after drop_refcount returned nonzero; the last bio may have "
+       "freed the dio",
+       {"kernel-use-after-free"}, nullptr, {"random", 1, 2000}, {"exhaustive", 1000, 5000}},
       {M::EiocbqueuedDoubleComplete, "eiocbqueued-double-complete",
        "an error return clobbers -EIOCBQUEUED, so the iocb is completed twice", "65b8291c4000 (best guess)",
        kFixed, kExt4,
@@ -139,9 +188,10 @@ const std::vector<MutantRow>& rows() {
       // far past the exhaustive column's per-workload cap: it survives that column
       // (docs/kill-matrix.txt).
       {M::DioDoneWqInitRace, "dio-done-wq-init-race", "racy one-time initialisation of s_dio_done_wq",
-       "Biggers 2020 (not merged)", kFixed, kBoth,
-       "direct_io.cpp:sb_init_dio_done_wq does check-then-store instead of cmpxchg: both "
-       "racers publish, the one overwritten destroys what it believes is its spare",
+       "Biggers 2020 (not merged)", kFixedAndIomap, kBoth,
+       "direct_io.cpp:sb_init_dio_done_wq (fs/super.c, called by __blockdev_direct_IO and by "
+       "__iomap_dio_rw) does check-then-store instead of cmpxchg: both racers publish, the one "
+       "overwritten destroys what it believes is its spare",
        {"INV-7 one-dio-workqueue"}, nullptr, {"random", 1, 2000}, {"exhaustive", 1, 2000, true}},
       // The failed write's blocks are converted and its size published: reads see it.
       {M::ConvertOnIoError, "convert-on-io-error", "unwritten extents converted although the data write failed",
@@ -150,6 +200,40 @@ const std::vector<MutantRow>& rows() {
        "so ext4/XFS convert the unwritten extents over data that never reached the disk",
        {"read-no-foreign", "crash-no-foreign", "read-sees-allowed-write", "op-result"}, tilt_failed_write_then_read,
        {"random", 1, 500}, {"exhaustive", 1, 500}},
+      // The iomap era's own bugs (../shared/reference/iomap-spec.md section 9).
+      {M::IomapFuaIntoUnwritten, "iomap-fua-into-unwritten",
+       "O_DSYNC direct write into unwritten extents completed by FUA without the sync", "0929d8580071", kIomap, kBoth,
+       "iomap/direct_io.cpp:iomap_dio_bio_iter allows REQ_FUA for an unwritten mapping (not only "
+       "IOMAP_MAPPED): WRITE_THROUGH survives, NEED_SYNC is dropped, and the conversion ->end_io "
+       "logs is never forced to disk",
+       {"INV-10 dsync-aio-durable", "crash-durability"}, tilt_dsync_into_unwritten, {"random", 1, 2000},
+       {"exhaustive", 1, 2000}},
+      {M::Ext4SizeAfterDioSync, "ext4-size-after-dio-sync",
+       "ext4 logs the new size of an extending O_SYNC direct write after iomap's sync", "91562895f803", kIomap,
+       kExt4,
+       "iomap/ext4_file.cpp: ext4_dio_write_end_io raises only i_size and ext4_dio_write_iter "
+       "calls ext4_handle_inode_extension (i_disksize) after iomap_dio_rw returned, i.e. after "
+       "iomap_dio_complete's generic_write_sync (6.6.0)",
+       {"crash-durability", "INV-10 dsync-aio-durable"}, tilt_dsync_extending, {"random", 1, 2000},
+       {"exhaustive", 1, 2000}},
+      {M::XfsEofZeroingWithoutDrain, "xfs-eof-zeroing-without-drain",
+       "XFS zeroes from EOF to a write past it without draining AIO that still moves EOF", "40c63fbc55a9", kIomap,
+       kXfs,
+       "iomap/xfs_file.cpp:xfs_file_write_zero_eof takes IOLOCK_EXCL and restarts the checks "
+       "but skips inode_dio_wait: an extending AIO in flight raises EOF after (or inside) the "
+       "zeroing",
+       {"read-sees-allowed-write", "read-no-foreign", "read-size-with-data", "crash-no-foreign", "crash-durability",
+        "op-result"},
+       // 0/10 in the exhaustive column of the 6.x kill matrix (docs/kill-matrix.txt): survives it.
+       tilt_extending_aio_vs_eof, {"random", 1, 2000}, {"exhaustive", 1, 2000, true}},
+      {M::XfsFallocateSizeBeforeDioWait, "xfs-fallocate-size-before-dio-wait",
+       "XFS fallocate samples i_size before waiting for AIO, then truncates the AIO's extension back",
+       "249bd9087a52", kIomap, kXfs,
+       "iomap/xfs_file.cpp:__xfs_file_fallocate reads i_size before inode_dio_wait: an extending "
+       "AIO completing during the wait raises EOF past offset + len, and xfs_setattr_size to the "
+       "stale new size cuts the written data off",
+       {"read-size-with-data", "read-sees-allowed-write", "op-result", "crash-durability"},
+       tilt_fallocate_vs_extending_aio, {"random", 1000, 1000}, {"exhaustive", 1, 2000}},
   };
   return c;
 }
@@ -166,7 +250,7 @@ std::string join_names(const std::vector<T>& xs) {
 std::span<const MutantRow> mutant_catalogue() { return rows(); }
 
 const MutantRow& mutant_row(model::Mutant m) {
-  static_assert(static_cast<unsigned>(M::Count_) == 12, "a new mutant needs its catalogue row");
+  static_assert(static_cast<unsigned>(M::Count_) == 16, "a new mutant needs its catalogue row");
   const MutantRow& r = rows().at(static_cast<std::size_t>(m));
   if (r.id != m) throw std::logic_error("mutant catalogue rows out of enum order");
   return r;

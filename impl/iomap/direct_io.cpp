@@ -14,7 +14,7 @@ namespace {
 
 // Private dio->flags (bit numbers as in the kernel; low bits are IOMAP_DIO_UNWRITTEN/COW).
 enum : unsigned {
-  IOMAP_DIO_CALLER_COMP = 1u << 26,  // never set: io_uring stopped setting it (838b35bb6a89)
+  IOMAP_DIO_CALLER_COMP = 1u << 26,  // only with Config::iomap_caller_comp (838b35bb6a89 turned it off)
   IOMAP_DIO_INLINE_COMP = 1u << 27,
   IOMAP_DIO_WRITE_THROUGH = 1u << 28,
   IOMAP_DIO_NEED_SYNC = 1u << 29,
@@ -94,6 +94,17 @@ ssize_t iomap_dio_complete(iomap_dio* d, bool is_async) {
   return ret;
 }
 
+// iomap_dio_deferred_complete: iocb->dio_complete, run by the issuer's task_work.
+ssize_t iomap_dio_deferred_complete(void* data) {
+  iomap_dio* d = static_cast<iomap_dio*>(data);
+  Tracer* t = Tracer::current();
+  const std::uint32_t was = t ? t->op_of(current_actor()) : model::kNoOp;
+  if (t) t->set_op(current_actor(), d->op);  // the events are the dio's op, not the task's current one
+  const ssize_t ret = iomap_dio_complete(d, true);
+  if (t) t->set_op(current_actor(), was);
+  return ret;
+}
+
 void iomap_dio_complete_work(work_struct* w) {
   iomap_dio* d = reinterpret_cast<iomap_dio_work*>(w)->owner;
   if (Tracer* t = Tracer::current()) t->set_op(current_actor(), d->op);
@@ -125,7 +136,15 @@ void iomap_dio_done(iomap_dio* d) {
     iomap_dio_complete_work(&d->aio.work);  // in this interrupt
     return;
   }
-  // IOMAP_DIO_CALLER_COMP: not reachable, nothing sets IOCB_DIO_CALLER_COMP in 6.6 / 6.18.
+  if (d->flags & IOMAP_DIO_CALLER_COMP) {
+    // Hand the completion to the issuer: ki_complete (io_uring's io_complete_rw) sees
+    // dio_complete set and queues it as task_work; i_dio_count stays raised until then.
+    ktrace(model::EvKind::DioCallerComp, d->id);
+    iocb->private_ = d;
+    iocb->dio_complete = iomap_dio_deferred_complete;
+    io_complete_rw_caller(iocb);
+    return;
+  }
   d->aio.owner = d;
   INIT_WORK(&d->aio.work, iomap_dio_complete_work);
   kaccess(&d->inode->i_sb->s_dio_done_wq, Access::Read);  // a plain load
@@ -195,11 +214,19 @@ loff_t iomap_dio_bio_iter(iomap_dio* d, const iomap& m, loff_t pos, loff_t lengt
       need_zeroout = true;
     }
     if (m.flags & IOMAP_F_SHARED) d->flags |= IOMAP_DIO_COW;
+    // Mutant iomap-fua-into-unwritten (before 0929d8580071): FUA for an unwritten mapping
+    // too, so the sync that would make its completion's conversion durable is skipped.
+    const bool fua_type = m.type == IOMAP_MAPPED || mutant_on(Mutant::IomapFuaIntoUnwritten);
     if (m.flags & IOMAP_F_NEW)
       need_zeroout = true;
-    else if (m.type == IOMAP_MAPPED && iomap_dio_can_use_fua(m, d))
+    else if (fua_type && iomap_dio_can_use_fua(m, d))
       opf |= REQ_FUA;
     if (!(opf & REQ_FUA)) d->flags &= ~IOMAP_DIO_WRITE_THROUGH;
+    // Caller completion only for a pure overwrite inside EOF whose completion needs no cache
+    // flush (the EOF load is a point only when the flag is set, so default traces keep theirs).
+    if ((d->flags & IOMAP_DIO_CALLER_COMP) &&
+        (need_zeroout || ((d->flags & IOMAP_DIO_NEED_SYNC) && !(opf & REQ_FUA)) || pos >= i_size_read(in)))
+      d->flags &= ~IOMAP_DIO_CALLER_COMP;
   }
   if (length == 0) return 0;
   int ret = 0;
@@ -309,6 +336,7 @@ ssize_t iomap_dio_rw(kiocb* iocb, const user_buf& buf, bool write, const iomap_o
   } else {
     iflags |= IOMAP_WRITE;
     d->flags |= IOMAP_DIO_WRITE;
+    if (iocb->ki_caller_comp) d->flags |= IOMAP_DIO_CALLER_COMP;  // the issuer can complete it
     if (dio_flags & IOMAP_DIO_OVERWRITE_ONLY) {
       if (pos0 >= d->i_size || pos0 + len > d->i_size) return out_free_dio(-EAGAIN);
       iflags |= IOMAP_OVERWRITE_ONLY;

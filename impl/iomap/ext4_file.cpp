@@ -146,6 +146,13 @@ ssize_t ext4_dio_write_end_io(kiocb* iocb, ssize_t size, int error, unsigned fla
   inode* in = iocb->ki_filp->f_inode;
   if (!error && size && (flags & IOMAP_DIO_UNWRITTEN)) error = ext4_convert_unwritten_extents(in, pos, size);
   if (error) return error;
+  if (mutant_on(Mutant::Ext4SizeAfterDioSync)) {
+    // Mutant ext4-size-after-dio-sync (6.6.0, before 91562895f803): only i_size here;
+    // i_disksize moves in ext4_dio_write_iter after iomap_dio_rw returned, i.e. after
+    // iomap_dio_complete's generic_write_sync.
+    if (pos + size > i_size_read(in)) i_size_write(in, pos + size);
+    return size;
+  }
   // 6.6.3 91562895f803 (+ 6.6.8: also the i_size test): the size moves here, before iomap's
   // generic_write_sync, not after iomap_dio_rw returned.
   if (pos + size <= i_disksize(in) && pos + size <= i_size_read(in)) return size;
@@ -230,6 +237,8 @@ ssize_t ext4_dio_write_iter(kiocb* iocb, const user_buf& buf) {
   const iomap_ops* ops = ilock_shared && !unwritten ? ext4_iomap_overwrite_ops() : ext4_iomap_ops();
   ssize_t ret = iomap_dio_rw(iocb, buf, true, ops, &ext4_dio_write_ops, dio_flags);
   if (ret == -ENOTBLK) ret = 0;
+  if (extend && ret > 0 && mutant_on(Mutant::Ext4SizeAfterDioSync))
+    ext4_handle_inode_extension(in, offset, ret, count);  // 6.6.0: after the sync
   if (extend) {
     WARN_ON(ret == -EIOCBQUEUED, "ext4_dio_write_iter: extending write queued");
     ext4_inode_extension_cleanup(in, ret < 0);

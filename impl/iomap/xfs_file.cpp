@@ -33,7 +33,9 @@ int xfs_file_write_zero_eof(kiocb* iocb, unsigned* iolock, bool* drained_dio) {
       *iolock = XFS_IOLOCK_EXCL;
       xfs_ilock(ip, *iolock);
     }
-    inode_dio_wait(in);  // AIO completions may still move EOF
+    // Mutant xfs-eof-zeroing-without-drain (before 40c63fbc55a9): the restart under
+    // IOLOCK_EXCL, but no drain: in-flight AIO still moves EOF under the zeroing.
+    if (!mutant_on(Mutant::XfsEofZeroingWithoutDrain)) inode_dio_wait(in);  // AIO completions may still move EOF
     *drained_dio = true;
     return 1;
   }
@@ -229,8 +231,13 @@ class XfsIomap final : public LegacyWritebackFs<xfs_fs_type> {
     xfs_inode* ip = XFS_I(in);
     if (len <= 0) return -EINVAL;
     xfs_ilock(ip, XFS_IOLOCK_EXCL);  // | XFS_MMAPLOCK_EXCL
+    // Mutant xfs-fallocate-size-before-dio-wait (before 249bd9087a52): the size is sampled
+    // first, so an AIO completion that extends EOF during the wait is truncated back.
+    const bool early = mutant_on(Mutant::XfsFallocateSizeBeforeDioWait);
+    const loff_t early_isize = early ? i_size_read(in) : 0;
     inode_dio_wait(in);
-    const loff_t new_size = (!keep_size && offset + len > i_size_read(in)) ? offset + len : 0;  // xfs_falloc_newsize
+    const loff_t isize = early ? early_isize : i_size_read(in);
+    const loff_t new_size = (!keep_size && offset + len > isize) ? offset + len : 0;  // xfs_falloc_newsize
     xfs_alloc_file_space(ip, offset, len);
     int err = 0;
     if (new_size) err = xfs_setattr_size(ip, new_size);  // xfs_falloc_setsize

@@ -134,7 +134,7 @@ inline std::string kernel_param_name(model::Kernel k) {
 // INSTANTIATE_TEST_SUITE_P(..., all_3x_variants_and_fs(), variant_and_fs_name).
 using VariantAndFs = std::tuple<model::Kernel, model::Fs>;
 inline auto all_3x_variants_and_fs() {
-  return ::testing::Combine(::testing::ValuesIn(model::kAllKernels), ::testing::ValuesIn(model::kAllFs));
+  return ::testing::Combine(::testing::ValuesIn(model::kDirectIoKernels), ::testing::ValuesIn(model::kAllFs));
 }
 inline std::string variant_and_fs_name(const ::testing::TestParamInfo<VariantAndFs>& p) {
   return kernel_param_name(std::get<0>(p.param)) + "_" + model::to_string(std::get<1>(p.param));

@@ -51,7 +51,7 @@ TEST(EngineSmoke, SyncWriteThenReadRoundTrips) {
   model::Task t;
   t.ops = {op(OpKind::PWrite, 1, 0, kB), op(OpKind::PRead, 2, 0, 2 * kB)};
   w.tasks = {t};
-  for (Kernel k : model::kAllKernels) {
+  for (Kernel k : model::kDirectIoKernels) {
     sched::RandomStrategy rnd;
     RunOut r = run(w, cfg(k), rnd);
     ASSERT_TRUE(r.outcome.ok()) << r.outcome.detail << "\n" << r.dump();
@@ -674,7 +674,7 @@ TEST(Ext4DioreadNolock, IoEndPointerRaceLosesTheConversionOnlyOnFaithful312) {
 // Exploration aid (not a test of record): the same random workloads on every variant,
 // printing what goes wrong where.
 TEST(EngineDebug, DISABLED_RandomOnAllKernels) {
-  for (const Kernel k : model::kAllKernels) {
+  for (const Kernel k : model::kDirectIoKernels) {
     int bad = 0;
     std::size_t events = 0;
     std::set<std::uint64_t> hashes;

@@ -436,3 +436,34 @@ TEST(Observable, ReapedResultMustMatchModel) {
 
 }  // namespace
 }  // namespace dc::model::test
+
+namespace dc::model::test {
+namespace {
+
+// dio_warn_stale_pagecache (5a9d929d6e13): a direct write racing a buffered write of the same
+// block fails its post-write invalidation and records -EIO in the mapping's wb_err; the
+// O_DSYNC write's own sync then reports it. Host histories accept that -EIO only when such a
+// collision happened before; a lone O_DSYNC direct write returning -EIO is still wrong.
+TEST(Observable, StalePagecacheEioOnlyAfterADirectBufferedCollision) {
+  Op dio = mk(OpKind::PWrite, 0, 0, 4096);
+  dio.dsync = true;
+  const Op buf = mk(OpKind::BufWrite, 1, 0, 4096);
+  const Workload w = workload({{dio}, {buf}}, 4096);
+  TraceBuilder b;
+  b.as(0).begin(w.tasks[0].ops[0]);
+  b.as(1).begin(w.tasks[1].ops[0]);
+  b.as(1).end(1, 4096);
+  b.as(0).end(0, -5);
+  EXPECT_TRUE(check_observable(w, b.t).empty());
+
+  const Workload alone = workload({{dio}}, 4096);
+  TraceBuilder c;
+  c.begin(alone.tasks[0].ops[0]);
+  c.end(0, -5);
+  const auto v = check_observable(alone, c.t);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "op-result");
+}
+
+}  // namespace
+}  // namespace dc::model::test
