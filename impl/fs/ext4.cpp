@@ -759,12 +759,18 @@ class Ext4 final : public FsType {
     journal_t* j = in->i_sb->s_journal;
     const loff_t old = i_size_read(in);
     ktrace(model::EvKind::Truncate, in->id, old, size);
+    const bool together = variant_has(Fix::Ext4WbUpdateDisksize) && size != old;
     jbd2_journal_start(j);
+    if (together) down_write(&in->i_data_sem);
     ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, size);
     meta_of(in).disksize = size;
+    if (together) {  // 90e775b71ac4: i_size with i_disksize, so writeback sees both or neither
+      i_size_write(in, size);
+      up_write(&in->i_data_sem);
+    }
     jbd2_journal_stop(j);
     if (size == old) return 0;
-    i_size_write(in, size);  // truncate_setsize
+    if (!together) i_size_write(in, size);  // truncate_setsize
     truncate_pagecache(in, size);
     if (size < old) {
       WRITE_ONCE(in->dio_read_blocked, true);  // ext4_inode_block_unlocked_dio
@@ -808,11 +814,16 @@ class Ext4 final : public FsType {
     if (r > 0) {
       *pblk = map.m_pblk;
       const loff_t bs = in->i_sb->s_blocksize;
+      // ext4_wb_update_i_disksize (90e775b71ac4): i_size read and i_disksize raised under
+      // i_data_sem, which setattr holds while it moves both.
+      const bool locked = variant_has(Fix::Ext4WbUpdateDisksize);
+      if (locked) down_write(&in->i_data_sem);
       const loff_t end = std::min(i_size_read(in), static_cast<loff_t>(lblk + 1) * bs);
       if (end > meta_of(in).disksize) {
         ktrace(model::EvKind::DiskSizeUpdate, in->id, meta_of(in).disksize, end);
         meta_of(in).disksize = end;
       }
+      if (locked) up_write(&in->i_data_sem);
     }
     // data=ordered: the transaction that allocated the block (and moved i_disksize) commits
     // only after the block's data is written (jbd2 writes the inode's ordered data first).

@@ -26,6 +26,7 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
     case Fix::Ext4UnwrittenForEofStraddlingDio:
     case Fix::Ext4DioUpdatesDisksize:
     case Fix::Ext4OverwriteDioKeepsSize:
+    case Fix::Ext4WbUpdateDisksize:
       return k == K::V3_12_fixed;
     case Fix::XfsSizeAfterConversion:
     case Fix::XfsDeferOnDiskSizeUpdate:

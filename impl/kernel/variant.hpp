@@ -60,6 +60,13 @@ enum class Fix {
   // DIO itself) had freed the blocks, and the file was re-extended over holes where the
   // write's reported data had gone (property read-size-with-data).
   Ext4OverwriteDioKeepsSize,
+  // 90e775b71ac4 "ext4: fix lost truncate due to race with writeback" (v3.16): ext4_setattr
+  // moves i_disksize and i_size together under i_data_sem, and writeback raises i_disksize
+  // (ext4_wb_update_i_disksize) under i_data_sem, clamped to i_size read there. Before it,
+  // writeback between setattr's i_disksize store and truncate_setsize raised i_disksize
+  // again from the old i_size; a commit could make that size durable over pages the
+  // truncate then dropped (crash-durability of an O_DSYNC write racing the truncate).
+  Ext4WbUpdateDisksize,
 
   // XFS only (3.12-fixed on XFS).
   // ee70daaba82d "xfs: update i_size after unwritten conversion in dio completion": the
