@@ -199,19 +199,20 @@ inode* Machine::Impl::alloc_inode(std::uint32_t f) {
 // iget: the cached inode (taken off the LRU if unused), or, once evicted, read back from disk.
 // An inode being evicted (I_FREEING) is waited for, as find_inode does.
 inode* Machine::Impl::iget(std::uint32_t f) {
-  if (inode* old = inos[f]; old && (old->i_state & (1ul << I_FREEING_BIT))) {
-    wait_on_bit_cond(&old->i_state, I_FREEING_BIT, [this, f, old] { return inos[f] == old; }, "find_inode: I_FREEING");
-  }
-  sched_point(sb, Access::Write);  // inode_hash_lock
-  if (inode* ino = inos[f]) {
-    kasan_check(ino, "iget");
-    if (ino->i_count == 0) {
-      auto& lru = sb->s_inode_lru;
-      lru.erase(std::find(lru.begin(), lru.end(), ino));
+  for (;;) {
+    sched_point(sb, Access::Write);  // inode_hash_lock: the lookup and the I_FREEING test are one step
+    inode* ino = inos[f];
+    if (!ino) return inos[f] = alloc_inode(f);
+    if (!(ino->i_state & (1ul << I_FREEING_BIT))) {
+      kasan_check(ino, "iget");
+      if (ino->i_count == 0) {
+        auto& lru = sb->s_inode_lru;
+        lru.erase(std::find(lru.begin(), lru.end(), ino));
+      }
+      return ino;
     }
-    return ino;
+    wait_on_bit_cond(&ino->i_state, I_FREEING_BIT, [this, f, ino] { return inos[f] == ino; }, "find_inode: I_FREEING");
   }
-  return inos[f] = alloc_inode(f);
 }
 
 file* Machine::Impl::open_file(inode* ino, bool direct, int refs) {

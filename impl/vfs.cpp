@@ -357,7 +357,9 @@ bool inode_unused(const inode* in) {
 // Takes `in` off s_inode_lru and marks it I_FREEING (one step with the test, as under i_lock).
 void isolate(inode* in) {
   auto& lru = in->i_sb->s_inode_lru;
-  lru.erase(std::find(lru.begin(), lru.end(), in));
+  const auto it = std::find(lru.begin(), lru.end(), in);
+  if (it == lru.end()) BUG("an unused inode is not on s_inode_lru");
+  lru.erase(it);
   in->i_state |= 1ul << I_FREEING_BIT;
 }
 
