@@ -125,12 +125,19 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 3", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 4", "\"version\": 7"), "version 7 is not supported"},
       // several files (format version 3): a file index must name one of the workload's files
       {"file.json", replace(good, "\"op\": \"", "\"file\": 5, \"op\": \""), "file index 5 is not below workload.files (1)"},
       {"files.json", replace(good, "\"inode_sync\"", "\"files\": 9, \"inode_sync\""), "must be 1..4"},
-      {"oldfile.json", replace(replace(good, "\"version\": 3", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
+      {"oldfile.json", replace(replace(good, "\"version\": 4", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
        "needs case format version 3"},
+      // the open-file lifecycle (format version 4): shared files and open/evict need it, and a
+      // task may open only a file it closed
+      {"oldshared.json", replace(replace(good, "\"version\": 4", "\"version\": 3"), "\"inode_sync\"", "\"shared_files\": true, \"inode_sync\""),
+       "needs case format version 4"},
+      {"reopen.json",
+       replace(good, "\"tasks\": [\n      [\n", "\"tasks\": [\n      [\n        {\"op\": \"open\", \"id\": 999999, \"offset\": 0, \"len\": 0},\n"),
+       "which the task still has open"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),
