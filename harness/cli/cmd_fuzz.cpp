@@ -122,6 +122,7 @@ std::unique_ptr<Command> main_job() {
   f->seconds = 60;
   f->report = "diocheck-report.html";
   f->known_dir = DIOCHECK_CORPUS_DIR;  // the findings this repository already records
+  f->lifecycle = true;                  // seed mapping 3 (docs/campaigns.md)
   return f;
 }
 
