@@ -140,6 +140,48 @@ TEST_P(Lifecycle, EvictedInodeIsReadBackFromDisk) {
 
 INSTANTIATE_TEST_SUITE_P(Lifecycle, Lifecycle, all_3x_variants_and_fs(), variant_and_fs_name);
 
+// The window the lifecycle opens for a regression of this protection: with the catalogue
+// mutant inode-uaf-after-aio-complete (aio_complete, and so the last fput, before
+// inode_dio_done), a close while the AIO is in flight lets delayed_fput drop the last inode
+// reference and reclaim evict the inode while the dio worker is still to run inode_dio_done:
+// a use after free during the run, before umount. Without the mutant the same schedule is
+// clean (the kiocb's reference outlives every use of the inode).
+class LifecycleMutant : public ::testing::TestWithParam<model::Fs> {};
+
+TEST_P(LifecycleMutant, ReclaimAfterTheCompletionsFputFreesTheInodeUnderTheWorker) {
+  model::Workload w;
+  model::Task a;
+  a.ops = {op(OpKind::Fallocate, 1, 0, kB), op(OpKind::AioWrite, 2, 0, kB), op(OpKind::Close, 3), get_events(4, 1),
+           op(OpKind::Evict, 5)};
+  w.tasks = {a};
+  // Tasks first; once aio_complete has run, delayed_fput and the task before the worker.
+  Scripted st;
+  st.policy = [](const model::Trace& t) {
+    const bool completed = std::any_of(t.events.begin(), t.events.end(),
+                                       [](const model::Event& e) { return e.kind == EvKind::AioComplete; });
+    return completed ? std::vector<std::string>{"delayed", "task", "irq", "kworker"} : kTasksFirst;
+  };
+  for (const bool mutant : {false, true}) {
+    model::Config c = engine_config(Kernel::V3_12_fixed, GetParam());
+    if (mutant) c.mutants = {model::Mutant::InodeUafAfterAioComplete};
+    const RunOut r = run(w, c, st);
+    EXPECT_EQ(result_of(r, 5), 1) << "reclaim evicted the closed, completed file's inode\n" << r.dump();
+    const std::size_t uaf = r.first(EvKind::UseAfterFree);
+    if (!mutant) {
+      EXPECT_EQ(uaf, std::string::npos) << r.dump();
+      expect_clean(r, w, c);
+      continue;
+    }
+    ASSERT_NE(uaf, std::string::npos) << r.dump();
+    EXPECT_TRUE(r.by(uaf, "kworker")) << r.dump();
+    const std::size_t umount = r.first(EvKind::SuperShutdown);
+    EXPECT_TRUE(umount == std::string::npos || uaf < umount) << "found during the run\n" << r.dump();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Lifecycle, LifecycleMutant, ::testing::ValuesIn(model::kAllFs),
+                         [](const ::testing::TestParamInfo<model::Fs>& p) { return model::to_string(p.param); });
+
 // The model's rules for the new ops: an op on a file the task closed fails with -EBADF (and the
 // engine says so), Evict reports 0 or 1, Close and Open 0.
 TEST(LifecycleModel, OpsOnAClosedFileFailWithEbadfAndTheModelExpectsIt) {
