@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "impl/test/engine_fixture.hpp"
+#include "impl/test/violations.hpp"
 #include "model/checker.hpp"
 
 namespace dc::test {
@@ -21,12 +22,6 @@ using model::Kernel;
 using model::OpKind;
 
 constexpr std::uint64_t kB = 4096;
-
-std::string describe(const std::vector<model::Violation>& v) {
-  std::string s;
-  for (const auto& x : v) s += x.property + " @" + std::to_string(x.event) + ": " + x.actual + "\n";
-  return s;
-}
 
 RunOut run_with(const model::Workload& w, const model::Config& c, std::vector<std::string> order) {
   Scripted st;
