@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -224,6 +225,32 @@ TEST(Cli, ShrinkGivesACaseNoLargerThatStillFails) {
   const Result r = sh("shrink " + failing_case().string() + " --time 20 -o " + out.string());
   EXPECT_EQ(r.code, 1) << r.out;
   const harness::Case before = harness::load_case(failing_case().string());
+  const harness::Case after = harness::load_case(out.string());
+  EXPECT_EQ(after.property, before.property);
+  EXPECT_LE(harness::size_of(after), harness::size_of(before));
+  EXPECT_EQ(sh("replay " + out.string()).code, 0);
+}
+
+// A case with shared files, closes, evictions and reopenings (fuzz --lifecycle) shrinks to a
+// case that still loads (its close/open sequence stays possible), fails and replays.
+TEST(Cli, ShrinkKeepsALifecycleCaseValid) {
+  const fs::path d = tmpdir("lifecycle-case");
+  const Result f = sh("fuzz --kernel 3.12-fixed --fs ext4 --mutant inode-uaf-after-aio-complete --lifecycle --executions 400 "
+                      "--seed 2026120502 --jobs 1 --stop-at-first --quiet --corpus " + d.string());
+  ASSERT_EQ(f.code, 1) << f.out;
+  fs::path found;
+  for (const auto& e : fs::directory_iterator(d)) found = e.path();
+  const harness::Case before = harness::load_case(found.string());
+  const bool lifecycle = before.workload.shared_files ||
+                         std::any_of(before.workload.tasks.begin(), before.workload.tasks.end(), [](const model::Task& t) {
+                           return std::any_of(t.ops.begin(), t.ops.end(), [](const model::Op& o) {
+                             return o.kind == model::OpKind::Close || o.kind == model::OpKind::Evict;
+                           });
+                         });
+  EXPECT_TRUE(lifecycle) << found;
+  const fs::path out = d / "small.json";
+  const Result r = sh("shrink " + found.string() + " --time 15 -o " + out.string());
+  EXPECT_EQ(r.code, 1) << r.out;
   const harness::Case after = harness::load_case(out.string());
   EXPECT_EQ(after.property, before.property);
   EXPECT_LE(harness::size_of(after), harness::size_of(before));
