@@ -1,5 +1,6 @@
 #include "impl/machine.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <deque>
 #include <map>
@@ -18,9 +19,9 @@
 namespace dc::kern {
 
 struct Machine::Impl {
-  struct Fds {  // one task's open files of one inode
-    file dfile;  // the O_DIRECT fd
-    file bfile;  // the buffered fd
+  struct Fds {  // one task's open files of one inode (its own, or the shared ones)
+    file* dfile = nullptr;  // the O_DIRECT fd
+    file* bfile = nullptr;  // the buffered fd
     bool closed = false;
   };
   struct TaskState {
@@ -38,7 +39,8 @@ struct Machine::Impl {
   FsType* fs = nullptr;
   disk dsk;
   super_block* sb = nullptr;
-  std::vector<inode*> inos;  // by workload file index
+  std::vector<inode*> inos;  // by workload file index; null once evicted
+  std::deque<file> filps;    // every struct file opened (stable addresses)
   std::vector<std::unique_ptr<TaskState>> tasks;
   std::map<std::uint32_t, std::vector<std::uint32_t>> read_bufs;  // AIO read user memory
   std::map<std::uint32_t, loff_t> read_offsets;  // AIO read op -> offset (ki_pos may move)
@@ -48,6 +50,11 @@ struct Machine::Impl {
 
   void build_disk();
   void mount();
+  inode* iget(std::uint32_t f);
+  inode* alloc_inode(std::uint32_t f);
+  file* open_file(inode* ino, bool direct, int refs);
+  long open_fds(Fds& fd, std::uint32_t f);
+  long evict_file(std::uint32_t f);
   void run_task(std::size_t idx);
   long run_op(TaskState& t, const model::Op& op);
   void teardown();
@@ -130,50 +137,114 @@ void Machine::Impl::mount() {
   if (fs->fill_super(sb)) throw std::runtime_error("mount: fill_super failed");
 
   for (std::uint32_t f = 0; f < dsk.meta.size(); ++f) {
-    inode* ino = kzalloc<inode>("inode", GFP_KERNEL);
+    inode* ino = alloc_inode(f);
     if (!ino) throw std::runtime_error("mount: cannot allocate an inode");
-    ino->id = kobj_of(ino);
-    ino->i_sb = sb;
-    ino->i_meta = &dsk.meta[f];
-    ino->i_ino = f;
-    ino->i_size = f == 0 ? static_cast<loff_t>(w.initial_size) : 0;
-    ino->i_blkbits = sb->s_blkbits;
-    ino->is_sync = w.inode_sync;
-    mutex_init(&ino->i_mutex);
-    if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
-    mutex_init(&ino->i_aio_mutex);
-    init_rwsem(&ino->i_data_sem);
-    init_waitqueue_head(&ino->i_ioend_wq);
-    spin_lock_init(&ino->i_completed_io_lock);
-    fs->init_inode(ino);
-    ++sb->s_inodes;
     inos.push_back(ino);
-    // which inode is which file: only with several files (one-file traces stay as they were)
-    if (dsk.meta.size() > 1) ktrace(model::EvKind::InodeFile, ino->id, f);
   }
 
   for (const model::Task& task : w.tasks) {
     auto t = std::make_unique<TaskState>();
     t->task = &task;
-    for (inode* ino : inos) {
-      Fds& fd = t->fds.emplace_back();
-      fd.dfile.f_inode = ino;
-      fd.dfile.f_flags = O_DIRECT_ | (w.o_dsync ? O_DSYNC_ : 0u) | (w.o_sync ? O_SYNC_ : 0u);
-      fd.dfile.f_count = 1;
-      fd.dfile.id = kobj_id();
-      init_waitqueue_head(&fd.dfile.f_wait);
-      fd.bfile.f_inode = ino;
-      fd.bfile.f_flags = 0;
-      fd.bfile.f_count = 1;
-      fd.bfile.id = kobj_id();
-      init_waitqueue_head(&fd.bfile.f_wait);
-      ino->i_count += 2;
-    }
-    ioctx_init(&t->ctx);
-    t->ctx.caller_comp = c.iomap_caller_comp && model::is_iomap_kernel(c.kernel);
+    for (std::size_t f = 0; f < inos.size(); ++f) t->fds.emplace_back();
     tasks.push_back(std::move(t));
   }
+  // Shared: one pair of struct files per inode, a reference per task (as after fork);
+  // private: each task opens its own (the same allocation order as before, task by task).
+  if (w.shared_files) {
+    const int refs = static_cast<int>(tasks.size());
+    for (inode* ino : inos) {
+      file* d = open_file(ino, true, refs);
+      file* b = open_file(ino, false, refs);
+      for (auto& t : tasks) t->fds[ino->i_ino].dfile = d, t->fds[ino->i_ino].bfile = b;
+    }
+    for (auto& t : tasks) ioctx_init(&t->ctx);
+  } else {
+    for (auto& t : tasks) {
+      for (inode* ino : inos) {
+        Fds& fd = t->fds[ino->i_ino];
+        fd.dfile = open_file(ino, true, 1);
+        fd.bfile = open_file(ino, false, 1);
+      }
+      ioctx_init(&t->ctx);
+    }
+  }
+  for (auto& t : tasks) t->ctx.caller_comp = c.iomap_caller_comp && model::is_iomap_kernel(c.kernel);
   if (faults) faults->pause(false);
+}
+
+// The in-core inode of file f read from its on-disk inode (mount, or an open after eviction):
+// i_size is the on-disk size (ext4 i_disksize, XFS di_size).
+inode* Machine::Impl::alloc_inode(std::uint32_t f) {
+  inode* ino = kzalloc<inode>("inode", GFP_KERNEL);
+  if (!ino) return nullptr;
+  ino->id = kobj_of(ino);
+  ino->i_sb = sb;
+  ino->i_meta = &dsk.meta[f];
+  ino->i_ino = f;
+  ino->i_size = dsk.meta[f].disksize;
+  ino->i_blkbits = sb->s_blkbits;
+  ino->is_sync = w.inode_sync;
+  mutex_init(&ino->i_mutex);
+  if (model::is_iomap_kernel(c.kernel)) init_rwsem(&ino->i_rwsem);  // 3.x: no id drawn (hashes)
+  mutex_init(&ino->i_aio_mutex);
+  init_rwsem(&ino->i_data_sem);
+  init_waitqueue_head(&ino->i_ioend_wq);
+  spin_lock_init(&ino->i_completed_io_lock);
+  fs->init_inode(ino);
+  ++sb->s_inodes;
+  // which inode is which file: only with several files (one-file traces stay as they were)
+  if (dsk.meta.size() > 1) ktrace(model::EvKind::InodeFile, ino->id, f);
+  return ino;
+}
+
+// iget: the cached inode (taken off the LRU if unused), or, once evicted, read back from disk.
+// An inode being evicted (I_FREEING) is waited for, as find_inode does.
+inode* Machine::Impl::iget(std::uint32_t f) {
+  for (;;) {
+    sched_point(sb, Access::Write);  // inode_hash_lock: the lookup and the I_FREEING test are one step
+    inode* ino = inos[f];
+    if (!ino) return inos[f] = alloc_inode(f);
+    if (!(ino->i_state & (1ul << I_FREEING_BIT))) {
+      kasan_check(ino, "iget");
+      if (ino->i_count == 0) {
+        auto& lru = sb->s_inode_lru;
+        lru.erase(std::find(lru.begin(), lru.end(), ino));
+      }
+      return ino;
+    }
+    wait_on_bit_cond(&ino->i_state, I_FREEING_BIT, [this, f, ino] { return inos[f] == ino; }, "find_inode: I_FREEING");
+  }
+}
+
+file* Machine::Impl::open_file(inode* ino, bool direct, int refs) {
+  file& fl = filps.emplace_back();
+  fl.f_inode = ino;
+  fl.f_flags = direct ? O_DIRECT_ | (w.o_dsync ? O_DSYNC_ : 0u) | (w.o_sync ? O_SYNC_ : 0u) : 0u;
+  fl.f_count = refs;
+  fl.id = kobj_id();
+  init_waitqueue_head(&fl.f_wait);
+  ++ino->i_count;
+  return &fl;
+}
+
+// open(2) again after a Close: new private O_DIRECT and buffered files.
+long Machine::Impl::open_fds(Fds& fd, std::uint32_t f) {
+  inode* ino = iget(f);
+  if (!ino) return -ENOMEM;
+  fd.dfile = open_file(ino, true, 1);
+  fd.bfile = open_file(ino, false, 1);
+  fd.closed = false;
+  return 0;
+}
+
+// Memory pressure reclaims file f's inode if nothing holds it.
+long Machine::Impl::evict_file(std::uint32_t f) {
+  inode* ino = unmounted ? nullptr : inos[f];
+  if (!ino || (ino->i_state & (1ul << I_FREEING_BIT))) return 0;
+  if (!prune_icache_inode(ino)) return 0;
+  inos[f] = nullptr;
+  wake_up_bit(&ino->i_state, I_FREEING_BIT);  // an open waiting in iget re-tests inos[f]
+  return 1;
 }
 
 void Machine::start(sched::Scheduler& s) {
@@ -197,7 +268,7 @@ void Machine::Impl::emit_read(std::uint32_t op, loff_t offset, ssize_t len, cons
 bool Machine::Impl::all_files_released() const {
   for (const auto& t : tasks)
     for (const Fds& fd : t->fds)
-      if (!fd.dfile.released || !fd.bfile.released) return false;
+      if (!fd.dfile->released || !fd.bfile->released) return false;
   return true;
 }
 
@@ -206,11 +277,13 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
   const loff_t ss = w.sector_size;
   const auto off = static_cast<loff_t>(op.offset);
   const auto len = static_cast<loff_t>(op.len);
-  const bool needs_fd = model::uses_file(op.kind);
-  if (needs_fd && op.file >= t.fds.size()) return -EBADF;
-  Fds& fd = t.fds[needs_fd ? op.file : 0];
-  inode* ino = fd.dfile.f_inode;
-  if (needs_fd && fd.closed) return -EBADF;
+  const bool on_file = model::uses_file(op.kind);
+  if (on_file && op.file >= t.fds.size()) return -EBADF;
+  Fds& fd = t.fds[on_file ? op.file : 0];
+  if (op.kind == OpKind::Open) return fd.closed ? open_fds(fd, op.file) : -EINVAL;
+  if (op.kind == OpKind::Evict) return evict_file(op.file);
+  if (on_file && fd.closed) return -EBADF;
+  inode* ino = fd.dfile->f_inode;
   switch (op.kind) {
     case OpKind::AioWrite:
     case OpKind::AioRead: {
@@ -227,7 +300,7 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       } else {
         buf.write_id = model::write_id_of(op);
       }
-      const long r = io_submit_one(&t.ctx, &fd.dfile, op.id, rd, off, buf, rb, op.dsync);
+      const long r = io_submit_one(&t.ctx, fd.dfile, op.id, rd, off, buf, rb, op.dsync);
       if (r == 0) ++t.outstanding;
       return r == 0 ? 1 : r;
     }
@@ -250,7 +323,7 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       const bool rd = op.kind == OpKind::PRead || op.kind == OpKind::BufRead;
       const bool direct = op.kind == OpKind::PWrite || op.kind == OpKind::PRead;
       kiocb k;  // init_sync_kiocb: on the stack, ki_ctx NULL
-      k.ki_filp = direct ? &fd.dfile : &fd.bfile;
+      k.ki_filp = direct ? fd.dfile : fd.bfile;
       k.ki_pos = off;
       k.ki_op = op.id;
       k.ki_dsync = op.dsync;
@@ -278,14 +351,17 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       return r;
     }
     case OpKind::Fallocate:
-      return fs->fallocate(&fd.dfile, op.keep_size, off, len);
+      return fs->fallocate(fd.dfile, op.keep_size, off, len);
     case OpKind::Fsync:
-      return vfs_fsync_range(&fd.dfile, 0, LLONG_MAX, op.dsync);
+      return vfs_fsync_range(fd.dfile, 0, LLONG_MAX, op.dsync);
     case OpKind::Close:
       fd.closed = true;
-      fput(&fd.dfile);
-      fput(&fd.bfile);
+      fput(fd.dfile);
+      fput(fd.bfile);
       return 0;
+    case OpKind::Open:
+    case OpKind::Evict:
+      break;  // above
     case OpKind::Unmount:
       if (unmounted) return -EINVAL;
       if (!all_files_released()) return -EBUSY;
@@ -325,19 +401,24 @@ void Machine::Impl::run_task(std::size_t idx) {
 }
 
 // Process exit of every task (exit_aio, close), then umount.
+// The inodes the closes release go at once (s_active cleared): umount's evict_inodes would
+// evict them right after, with nothing else able to take a reference in between.
 void Machine::Impl::teardown() {
+  if (!unmounted) sb->s_active = false;
   for (auto& t : tasks) exit_aio(&t->ctx);
   for (auto& t : tasks)
     for (Fds& fd : t->fds) {
       if (fd.closed) continue;
       fd.closed = true;
-      fput(&fd.dfile);
-      fput(&fd.bfile);
+      fput(fd.dfile);
+      fput(fd.bfile);
     }
   for (auto& t : tasks)
     for (Fds& fd : t->fds) {
-      wait_event(&fd.dfile.f_wait, [&fd] { return fd.dfile.released; }, "umount: file in use");
-      wait_event(&fd.bfile.f_wait, [&fd] { return fd.bfile.released; }, "umount: file in use");
+      file* d = fd.dfile;
+      file* b = fd.bfile;
+      wait_event(&d->f_wait, [d] { return d->released; }, "umount: file in use");
+      wait_event(&b->f_wait, [b] { return b->released; }, "umount: file in use");
     }
   if (unmounted) return;
   generic_shutdown_super(sb);

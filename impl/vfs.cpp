@@ -341,11 +341,26 @@ file* get_file(file* f) {
 
 namespace {
 
+// The caller set I_FREEING: nobody can take a new reference (find_inode waits on the bit).
 void evict(inode* in) {
   super_block* sb = in->i_sb;
   sb->s_type->evict_inode(in);
   --sb->s_inodes;
+  wake_up_bit(&in->i_state, I_FREEING_BIT);
   kfree(in, "inode");
+}
+
+bool inode_unused(const inode* in) {
+  return in->i_count == 0 && !(in->i_state & (1ul << I_FREEING_BIT));
+}
+
+// Takes `in` off s_inode_lru and marks it I_FREEING (one step with the test, as under i_lock).
+void isolate(inode* in) {
+  auto& lru = in->i_sb->s_inode_lru;
+  const auto it = std::find(lru.begin(), lru.end(), in);
+  if (it == lru.end()) BUG("an unused inode is not on s_inode_lru");
+  lru.erase(it);
+  in->i_state |= 1ul << I_FREEING_BIT;
 }
 
 void __fput(file* f) {
@@ -376,16 +391,44 @@ void fput(file* f) {
   __fput(f);  // task_work at return to user space
 }
 
+// iput_final: a linked inode stays cached while the superblock is active (MS_ACTIVE); at
+// umount (and in the teardown, which stands for process exit + umount) it goes at once.
 void iput(inode* in) {
   kasan_check(in, "iput");
   sched_point(in);
-  if (--in->i_count == 0) evict(in);
+  if (--in->i_count != 0) return;
+  if (in->i_sb->s_active) {
+    in->i_sb->s_inode_lru.push_back(in);
+    return;
+  }
+  in->i_state |= 1ul << I_FREEING_BIT;
+  evict(in);
+}
+
+bool prune_icache_inode(inode* in) {
+  kasan_check(in, "prune_icache_sb");
+  sched_point(in, Access::Write);
+  if (!inode_unused(in)) return false;
+  isolate(in);
+  evict(in);
+  return true;
+}
+
+void evict_inodes(super_block* sb) {
+  while (!sb->s_inode_lru.empty()) {
+    inode* in = sb->s_inode_lru.front();
+    isolate(in);
+    evict(in);
+  }
 }
 
 void generic_shutdown_super(super_block* sb) {
   kasan_check(sb, "generic_shutdown_super");
   ktrace(model::EvKind::SuperShutdown, sb->id);
-  // sync_filesystem: no inode is left (the last close evicted it); commit the journal.
+  sb->s_active = false;
+  // evict_inodes (the unused inodes still cached; their writeback is sync_filesystem's part),
+  // then the journal commit of sync_filesystem.
+  evict_inodes(sb);
   jbd2_journal_commit(sb->s_journal);
   kaccess(&sb->s_dio_done_wq, Access::Write);
   if (sb->s_dio_done_wq && mutant_on(Mutant::EvictVsRunningWork)) {

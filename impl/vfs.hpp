@@ -104,6 +104,10 @@ struct super_block {
   // ext4_sb_info (3.11): the unreserved conversion queue ("ext4-unrsv-conversion").
   workqueue_struct* unrsv_conversion_wq = nullptr;
   int s_inodes = 0;  // live inodes
+  // MS_ACTIVE: while set, the last iput of an inode keeps it cached on s_inode_lru (unused,
+  // i_count 0) for reclaim (prune_icache_sb) or umount (evict_inodes) to evict.
+  bool s_active = true;
+  std::vector<inode*> s_inode_lru;
   void* s_fs_info = nullptr;  // filesystem private (XFS: struct xfs_mount, impl/fs/xfs.*)
   model::ObjId id = 0;
 };
@@ -115,7 +119,7 @@ struct inode_work {
   inode* owner = nullptr;
 };
 
-enum : int { __I_DIO_WAKEUP = 9 };
+enum : int { I_FREEING_BIT = 5, __I_DIO_WAKEUP = 9 };
 enum : unsigned { EXT4_STATE_DIO_UNWRITTEN = 1u };
 
 struct inode {
@@ -261,6 +265,11 @@ int generic_write_sync(file* f, loff_t pos, loff_t count, bool iocb_dsync);
 file* get_file(file* f);
 void fput(file* f);
 void iput(inode* in);
+// Reclaim of one cached inode (prune_icache_sb -> inode_lru_isolate -> dispose_list): evicts
+// it if it is unused (i_count 0, on s_inode_lru); returns whether it did.
+bool prune_icache_inode(inode* in);
+// umount's evict_inodes: evicts every unused cached inode of the superblock.
+void evict_inodes(super_block* sb);
 void generic_shutdown_super(super_block* sb);
 
 }  // namespace dc::kern

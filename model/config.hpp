@@ -37,7 +37,7 @@ bool parse_fs(const std::string& s, Fs& out);
 inline constexpr Kernel kDirectIoKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                               Kernel::V3_12_fixed};
 inline constexpr Kernel kIomapKernels[] = {Kernel::V6_6, Kernel::V6_18};
-// Every variant: "--kernel all" and the main job (campaign seed mapping 3, docs/campaigns.md).
+// Every variant: "--kernel all" and the main job (campaign seed mappings 3 and 4, docs/campaigns.md).
 inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                          Kernel::V3_12_fixed, Kernel::V6_6, Kernel::V6_18};
 inline constexpr bool is_iomap_kernel(Kernel k) { return k == Kernel::V6_6 || k == Kernel::V6_18; }

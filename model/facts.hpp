@@ -16,6 +16,7 @@ inline constexpr std::size_t kNever = std::numeric_limits<std::size_t>::max();
 inline constexpr std::int64_t kEIO = -5;
 inline constexpr std::int64_t kEAGAIN = -11;
 inline constexpr std::int64_t kENOMEM = -12;
+inline constexpr std::int64_t kEBADF = -9;
 inline constexpr std::int64_t kEINVAL = -22;
 inline constexpr std::int64_t kEIOCBQUEUED = -529;
 

@@ -404,9 +404,31 @@ class Observable {
     return false;
   }
 
+  // Ops a task issues on a file it has closed (and not opened again): io_submit / the syscall
+  // fails with -EBADF. Evict is reclaim, not a call on the task's fd.
+  std::set<std::uint32_t> ops_on_closed_fds() const {
+    std::set<std::uint32_t> out;
+    for (const Task& t : f_.w->tasks) {
+      std::set<std::uint32_t> closed;
+      for (const Op& op : t.ops) {
+        if (op.kind == OpKind::Close) closed.insert(op.file);
+        else if (op.kind == OpKind::Open) closed.erase(op.file);
+        else if (uses_file(op.kind) && op.kind != OpKind::Evict && closed.contains(op.file)) out.insert(op.id);
+      }
+    }
+    return out;
+  }
+
   void check_results() {
+    const std::set<std::uint32_t> ebadf = ops_on_closed_fds();
     for (const auto& [id, o] : f_.ops) {
       const Op& op = *o.op;
+      if (ebadf.contains(id)) {
+        if (known(o.end) && o.end_res != kEBADF)
+          add(prop::kOpResult, o.end, "-EBADF (the task closed this file)",
+              fmt::format("{} returned {}", op_name(f_, id), o.end_res));
+        continue;
+      }
       if (o.is_aio() && known(o.end) && o.end_res != 1 && o.end_res >= 0)
         add(prop::kOpResult, o.end, "io_submit returns 1 or -errno",
             fmt::format("{} io_submit returned {}", op_name(f_, id), o.end_res));
@@ -450,6 +472,12 @@ class Observable {
       } else if (op.kind == OpKind::Fsync) {
         exp = {0};
         if (bio_failed_before(at) || stale_pagecache_collision_before(at)) exp.insert(kEIO);
+      } else if (op.kind == OpKind::Close) {
+        exp = {0};
+      } else if (op.kind == OpKind::Open) {
+        exp = {0, kENOMEM};  // reading an evicted inode back allocates it
+      } else if (op.kind == OpKind::Evict) {
+        exp = {0, 1};  // whether the inode was unused when reclaim looked is up to the schedule
       } else {
         continue;
       }

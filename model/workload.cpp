@@ -1,5 +1,8 @@
 #include "model/workload.hpp"
 
+#include <fmt/format.h>
+#include <vector>
+
 #include "model/config.hpp"
 
 namespace dc::model {
@@ -19,6 +22,8 @@ const char* to_string(OpKind k) {
     case OpKind::Close: return "close";
     case OpKind::Unmount: return "umount";
     case OpKind::Crash: return "crash";
+    case OpKind::Open: return "open";
+    case OpKind::Evict: return "evict";
   }
   return "?";
 }
@@ -28,6 +33,22 @@ bool is_write(OpKind k) {
 }
 bool uses_file(OpKind k) {
   return k != OpKind::GetEvents && k != OpKind::Unmount && k != OpKind::Crash;
+}
+
+std::string lifecycle_error(const Workload& w) {
+  for (std::size_t t = 0; t < w.tasks.size(); ++t) {
+    std::vector<bool> closed(kMaxFiles, false);
+    for (const Op& op : w.tasks[t].ops) {
+      if (op.file >= kMaxFiles) continue;  // checked by whoever reads the file index
+      if (op.kind == OpKind::Close && closed[op.file])
+        return fmt::format("task {}: op {} closes file {}, which the task already closed", t, op.id, op.file);
+      if (op.kind == OpKind::Open && !closed[op.file])
+        return fmt::format("task {}: op {} opens file {}, which the task still has open", t, op.id, op.file);
+      if (op.kind == OpKind::Close) closed[op.file] = true;
+      if (op.kind == OpKind::Open) closed[op.file] = false;
+    }
+  }
+  return "";
 }
 
 bool is_read(OpKind k) { return k == OpKind::AioRead || k == OpKind::PRead || k == OpKind::BufRead; }

@@ -19,9 +19,13 @@ enum class OpKind : std::uint8_t {
   Truncate,    // ftruncate(len)  (offset unused)
   Fallocate,   // fallocate(mode 0 or KEEP_SIZE): preallocates unwritten extents
   Fsync,       // fsync (datasync = `dsync`)
-  Close,       // close this task's fds (the last close of the file evicts the inode)
+  Close,       // close this task's fds of the file (fput; the last one releases the file)
   Unmount,     // umount the filesystem (generic_shutdown_super)
   Crash,       // power cut: only durable state survives; the model checks durability
+  // Appended (issue 14): OpBegin events carry the kind's number, so the order above is fixed.
+  Open,        // open the file again after this task's Close (new O_DIRECT and buffered fds)
+  Evict,       // reclaim the file's inode if nothing uses it (prune_icache_sb -> evict): 1 if
+               // evicted, 0 if in use or already gone; the next open reads it from disk
 };
 
 struct Op {
@@ -60,6 +64,10 @@ struct Workload {
   bool o_dsync = false;               // the O_DIRECT fd is opened with O_DSYNC
   bool o_sync = false;                // ... or with O_SYNC
   bool inode_sync = false;            // IS_SYNC inode (chattr +S / mount -o sync)
+  // The tasks share one open file description per file (one O_DIRECT and one buffered struct
+  // file, opened before the tasks start, each task holding a reference as after fork): a
+  // Close drops this task's reference only. false: each task opens its own.
+  bool shared_files = false;
   std::vector<Task> tasks;
   friend bool operator==(const Workload&, const Workload&) = default;
 };
@@ -83,6 +91,10 @@ inline std::uint32_t write_id_of(const Op& op) { return op.id + 1; }
 inline constexpr std::uint32_t kMaxFiles = 4;
 // Does the op act on a file (and so on Op::file)?
 bool uses_file(OpKind k);
+
+// Why the workload's Close/Open sequence is impossible ("" = fine): a task may Close a file
+// only while it has it open and Open it only after closing it.
+std::string lifecycle_error(const Workload& w);
 
 const char* to_string(OpKind k);
 bool is_write(OpKind k);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -145,12 +146,19 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 3", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 4", "\"version\": 7"), "version 7 is not supported"},
       // several files (format version 3): a file index must name one of the workload's files
       {"file.json", replace(good, "\"op\": \"", "\"file\": 5, \"op\": \""), "file index 5 is not below workload.files (1)"},
       {"files.json", replace(good, "\"inode_sync\"", "\"files\": 9, \"inode_sync\""), "must be 1..4"},
-      {"oldfile.json", replace(replace(good, "\"version\": 3", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
+      {"oldfile.json", replace(replace(good, "\"version\": 4", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
        "needs case format version 3"},
+      // the open-file lifecycle (format version 4): shared files and open/evict need it, and a
+      // task may open only a file it closed
+      {"oldshared.json", replace(replace(good, "\"version\": 4", "\"version\": 3"), "\"inode_sync\"", "\"shared_files\": true, \"inode_sync\""),
+       "needs case format version 4"},
+      {"reopen.json",
+       replace(good, "\"tasks\": [\n      [\n", "\"tasks\": [\n      [\n        {\"op\": \"open\", \"id\": 999999, \"offset\": 0, \"len\": 0},\n"),
+       "which the task still has open"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),
@@ -240,6 +248,32 @@ TEST(Cli, ShrinkGivesACaseNoLargerThatStillFails) {
   const Result r = sh("shrink " + failing_case().string() + " --time 20 -o " + out.string());
   EXPECT_EQ(r.code, 1) << r.out;
   const harness::Case before = harness::load_case(failing_case().string());
+  const harness::Case after = harness::load_case(out.string());
+  EXPECT_EQ(after.property, before.property);
+  EXPECT_LE(harness::size_of(after), harness::size_of(before));
+  EXPECT_EQ(sh("replay " + out.string()).code, 0);
+}
+
+// A case with shared files, closes, evictions and reopenings (fuzz --lifecycle) shrinks to a
+// case that still loads (its close/open sequence stays possible), fails and replays.
+TEST(Cli, ShrinkKeepsALifecycleCaseValid) {
+  const fs::path d = tmpdir("lifecycle-case");
+  const Result f = sh("fuzz --kernel 3.12-fixed --fs ext4 --mutant inode-uaf-after-aio-complete --lifecycle --executions 400 "
+                      "--seed 2026120502 --jobs 1 --stop-at-first --quiet --corpus " + d.string());
+  ASSERT_EQ(f.code, 1) << f.out;
+  fs::path found;
+  for (const auto& e : fs::directory_iterator(d)) found = e.path();
+  const harness::Case before = harness::load_case(found.string());
+  const bool lifecycle = before.workload.shared_files ||
+                         std::any_of(before.workload.tasks.begin(), before.workload.tasks.end(), [](const model::Task& t) {
+                           return std::any_of(t.ops.begin(), t.ops.end(), [](const model::Op& o) {
+                             return o.kind == model::OpKind::Close || o.kind == model::OpKind::Evict;
+                           });
+                         });
+  EXPECT_TRUE(lifecycle) << found;
+  const fs::path out = d / "small.json";
+  const Result r = sh("shrink " + found.string() + " --time 15 -o " + out.string());
+  EXPECT_EQ(r.code, 1) << r.out;
   const harness::Case after = harness::load_case(out.string());
   EXPECT_EQ(after.property, before.property);
   EXPECT_LE(harness::size_of(after), harness::size_of(before));

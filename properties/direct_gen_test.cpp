@@ -53,6 +53,11 @@ std::vector<Named> option_sets() {
   GenOptions files = crash;  // several files (issue 14): fuzz --files
   files.files = 3;
   v.push_back({"files", files});
+  GenOptions lifecycle = crash;  // open-file lifecycle (issue 14): fuzz --lifecycle
+  lifecycle.lifecycle = true;
+  v.push_back({"lifecycle", lifecycle});
+  lifecycle.files = 2;
+  v.push_back({"lifecycle-files", lifecycle});
   GenOptions plain;
   plain.misaligned = plain.sub_block = plain.buffered = plain.truncate = plain.faults = plain.preallocated = false;
   plain.kernels = {std::begin(model::kDirectIoKernels), std::end(model::kDirectIoKernels)};
@@ -73,6 +78,34 @@ TEST(DirectGen, DrawsWhatRapidcheckDraws) {
         ASSERT_EQ(draw_config(o, seed, size), sample(cg, seed, size)) << name << " size " << size << " seed " << i;
       }
     }
+}
+
+// The lifecycle workloads are possible ones (model::lifecycle_error), and the generator does
+// draw each new piece: shared files, a close while the task may still have AIO in flight,
+// an eviction followed by an open.
+TEST(DirectGen, LifecycleWorkloadsAreValidAndDrawEveryPiece) {
+  GenOptions o;
+  o.crash = true;
+  o.lifecycle = true;
+  o.files = 2;
+  std::size_t shared = 0, close_before_getevents = 0, evict_then_open = 0;
+  for (std::uint64_t i = 0; i < 400; ++i) {
+    const model::Workload w = draw_workload(o, sched::mix_seed(0x11fe, i), rc::kNominalSize);
+    ASSERT_EQ(model::lifecycle_error(w), "") << "seed " << i;
+    shared += w.shared_files;
+    for (const auto& t : w.tasks) {
+      bool closed = false, evicted = false;
+      for (const auto& op : t.ops) {
+        closed = closed || op.kind == model::OpKind::Close;
+        close_before_getevents += closed && op.kind == model::OpKind::GetEvents;
+        evicted = evicted || op.kind == model::OpKind::Evict;
+        evict_then_open += evicted && op.kind == model::OpKind::Open;
+      }
+    }
+  }
+  EXPECT_GT(shared, 100u);
+  EXPECT_GT(close_before_getevents, 50u);
+  EXPECT_GT(evict_then_open, 50u);
 }
 
 // plan_execution is where campaigns draw: execution i of the default campaign (every kernel

@@ -27,7 +27,7 @@ struct Fuzz : Command {
   int jobs = default_jobs();
   harness::ExhaustiveOptions exhaustive;
   std::uint32_t files = 1;
-  bool json = false, quiet = false, stop_at_first = false, caller_comp = false;
+  bool json = false, quiet = false, stop_at_first = false, caller_comp = false, lifecycle = false;
 
   int run() override {
     const harness::CampaignOptions o = options();
@@ -66,6 +66,7 @@ struct Fuzz : Command {
     if (files < 1 || files > model::kMaxFiles)
       throw UsageError(fmt::format("--files must be 1..{}", model::kMaxFiles));
     o.gen.files = files;  // 1: the campaign mapping unchanged (docs/campaigns.md)
+    o.gen.lifecycle = lifecycle;  // off: the mapping unchanged
     return o;
   }
 
@@ -104,6 +105,8 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");
   c->add_option("--files", f.files, "Files per workload on the one filesystem (1..4; more than 1 is its own seed mapping)");
+  c->add_flag("--lifecycle", f.lifecycle,
+              "Shared open files, close while AIO is in flight, inode eviction and reopen (its own seed mapping)");
   c->add_option("--jobs", f.jobs, "Parallel executions (threads, each with its own scheduler); default: the number of cores");
   c->add_option("--shard", f.shard, "K/N: run only the K-th of N disjoint slices of the seed space")
       ->delimiter('/');
@@ -133,6 +136,7 @@ std::unique_ptr<Command> main_job() {
   f->seconds = 60;
   f->report = "diocheck-report.html";
   f->known_dir = DIOCHECK_CORPUS_DIR;  // the findings this repository already records
+  f->lifecycle = true;                  // seed mapping 4 (docs/campaigns.md)
   return f;
 }
 

@@ -252,12 +252,14 @@ model::Workload draw_one_file(const GenOptions& o, const Rng& random, int size) 
 }  // namespace
 
 model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size) {
-  if (o.files <= 1) return draw_one_file(o, Rng(seed), size);
+  if (o.files <= 1 && !o.lifecycle) return draw_one_file(o, Rng(seed), size);
   // mapcat(one-file workload, map(bits)): the workload from the first half, the bits from the split
   Rng r1(seed);
   const Rng r2 = r1.split();
   model::Workload w = draw_one_file(o, r1, size);
-  assign_files(w, o, in_range<std::uint64_t>(r2, rc::kNominalSize, 0, UINT64_MAX));
+  const std::uint64_t bits = in_range<std::uint64_t>(r2, rc::kNominalSize, 0, UINT64_MAX);
+  assign_files(w, o, bits);
+  add_lifecycle(w, o, bits);
   return w;
 }
 

@@ -117,7 +117,36 @@ rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t
 
 GenOptions one_file(GenOptions o) {
   o.files = 1;
+  o.lifecycle = false;
   return o;
+}
+
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t operator()() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+Op file_op(OpKind k, std::uint32_t file) {
+  Op op;
+  op.kind = k;
+  op.file = file;
+  return op;
+}
+
+// Before the first op after `from` that needs the task's fd of `file`: open it again.
+void reopen_before_use(std::vector<Op>& ops, std::size_t from, std::uint32_t file) {
+  for (std::size_t i = from; i < ops.size(); ++i) {
+    const Op& op = ops[i];
+    if (op.file != file || !model::uses_file(op.kind) || op.kind == OpKind::Evict) continue;
+    if (op.kind == OpKind::Close || op.kind == OpKind::Open) return;
+    ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(i), file_op(OpKind::Open, file));
+    return;
+  }
 }
 
 }  // namespace
@@ -130,24 +159,49 @@ void number_ops(model::Workload& w) {
 
 void assign_files(model::Workload& w, const GenOptions& o, std::uint64_t bits) {
   w.files = std::clamp<std::uint32_t>(o.files, 1, model::kMaxFiles);
-  auto next = [&bits] {  // splitmix64
-    std::uint64_t z = (bits += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
+  SplitMix64 next{bits};
   for (auto& t : w.tasks)
     for (auto& op : t.ops)
       op.file = model::uses_file(op.kind) ? static_cast<std::uint32_t>(next() % w.files) : 0;
 }
 
+void add_lifecycle(model::Workload& w, const GenOptions& o, std::uint64_t bits) {
+  if (!o.lifecycle || w.tasks.empty()) return;
+  SplitMix64 next{bits ^ 0x6c69666563796c65ULL};  // a stream apart from assign_files'
+  w.shared_files = next() % 2 == 1;
+  const auto file = static_cast<std::uint32_t>(next() % w.files);
+  // Half the workloads: one task closes the file (anywhere, so its own or another task's AIO
+  // on it may be in flight). The other half: every task closes it, one of them then asks
+  // reclaim to evict the inode and reads the whole file back through a new open.
+  const bool evict = next() % 2 == 1;
+  const std::size_t closer = next() % w.tasks.size();
+  for (std::size_t t = 0; t < w.tasks.size(); ++t) {
+    if (!evict && t != closer) continue;
+    auto& ops = w.tasks[t].ops;
+    const std::size_t at = next() % (ops.size() + 1);
+    ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(at), file_op(OpKind::Close, file));
+    std::size_t resume = at + 1;
+    if (evict && t == closer) {
+      // right after its close: this task's AIO and the other tasks' closes race with it
+      ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(resume), file_op(OpKind::Evict, file));
+      Op read = file_op(OpKind::PRead, file);
+      read.len = std::uint64_t{o.max_blocks} * w.block_size;
+      ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(resume + 1), read);
+      ++resume;
+    }
+    reopen_before_use(ops, resume, file);
+  }
+  number_ops(w);
+}
+
 rc::Gen<model::Workload> workload(const GenOptions& o) {
-  if (o.files > 1)
+  if (o.files > 1 || o.lifecycle)
     return rc::gen::mapcat(workload(one_file(o)), [o](model::Workload w) {
       return rc::gen::map(rc::gen::resize(rc::kNominalSize, rc::gen::inRange<std::uint64_t>(0, UINT64_MAX)),
                           [o, w](std::uint64_t bits) {
                             model::Workload x = w;
                             assign_files(x, o, bits);
+                            add_lifecycle(x, o, bits);
                             return x;
                           });
     });

@@ -44,6 +44,10 @@ struct GenOptions {
   // unchanged; more: the one-file workload is drawn from the first half of the seed's split
   // and every op that acts on a file gets a file index from the second (assign_files).
   std::uint32_t files = 1;
+  // Open-file lifecycle (issue 14): tasks may share their open files (Workload::shared_files),
+  // a task closes a file (while AIO may be in flight), every task closes one and one evicts its
+  // inode, and later ops open it again. Drawn like `files` (the bits of the seed's second half).
+  bool lifecycle = false;
   std::vector<model::Kernel> kernels{model::Kernel::V3_12_fixed};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
 };
@@ -58,6 +62,10 @@ void number_ops(model::Workload& w);
 // on a file drawing its index from `bits` (a splitmix64 stream): the same bits, the same files.
 // Shared by workload() and draw_workload(), so the two mappings agree by construction.
 void assign_files(model::Workload& w, const GenOptions& o, std::uint64_t bits);
+
+// With o.lifecycle, adds the Close / Evict / Open ops and shared_files to a workload whose
+// files are assigned, from its own splitmix64 stream of `bits`; renumbers the ops.
+void add_lifecycle(model::Workload& w, const GenOptions& o, std::uint64_t bits);
 
 // Draw one value outside of a property, deterministically from a seed.
 template <class T>

@@ -306,6 +306,8 @@ class TaskRun {
         return end(op, close_fds());
       }
       case OpKind::Unmount:
+      case OpKind::Open:
+      case OpKind::Evict:
       case OpKind::Crash:  // rejected by unsupported_reason before the run
         begin(op);
         return end(op, -ENOSYS);
@@ -370,6 +372,7 @@ const char* to_string(HostStatus s) {
 
 std::string unsupported_reason(const model::Workload& w, std::uint32_t lbs) {
   if (w.files != 1) return "the host runner drives one file; this workload has " + std::to_string(w.files);
+  if (w.shared_files) return "the host runner opens one file per task; this workload shares open files";
   if (w.sector_size < kHeaderBytes)
     return "sector_size " + std::to_string(w.sector_size) + " is too small to tag";
   if (lbs != 0 && w.sector_size % lbs != 0)
@@ -380,6 +383,8 @@ std::string unsupported_reason(const model::Workload& w, std::uint32_t lbs) {
     for (const Op& op : w.tasks[t].ops) {
       const std::string where =
           "task " + std::to_string(t) + " op " + std::to_string(op.id) + " (" + to_string(op.kind) + ")";
+      if (op.kind == OpKind::Open || op.kind == OpKind::Evict)
+        return where + ": the host runner has no " + model::to_string(op.kind) + " (reopen / inode reclaim)";
       if (op.kind == OpKind::Crash || op.kind == OpKind::Unmount)
         return where + ": a live host cannot " +
                (op.kind == OpKind::Crash ? "cut power" : "unmount its filesystem") + " honestly";

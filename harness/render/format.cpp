@@ -128,7 +128,7 @@ std::string describe_op(const model::Op& op) {
     case OpKind::GetEvents: s += fmt::format(" nr={}", op.nr); break;
     case OpKind::Truncate: s += fmt::format(" to {}", op.len); break;
     case OpKind::Fsync: if (op.dsync) s += " (fdatasync)"; break;
-    case OpKind::Close: case OpKind::Unmount: case OpKind::Crash: break;
+    case OpKind::Close: case OpKind::Open: case OpKind::Evict: case OpKind::Unmount: case OpKind::Crash: break;
     default:
       s += fmt::format(" {}+{}", op.offset, op.len);
       if (op.dsync) s += " dsync";
@@ -175,9 +175,10 @@ std::string describe_file(const model::Workload& w) {
   const std::string files =
       w.files > 1 ? fmt::format("  files {} (file 0 as described, the others empty; ops marked @fileN act on file N)", w.files)
                   : "";
-  return fmt::format("sector {}  block {}  initial_size {}  written {}  preallocated {}  flags{}{}",
+  const char* shared = w.shared_files ? "  shared open files (one struct file per file, a reference per task)" : "";
+  return fmt::format("sector {}  block {}  initial_size {}  written {}  preallocated {}  flags{}{}{}",
                      w.sector_size, w.block_size, w.initial_size, ranges_str(w.written),
-                     ranges_str(w.preallocated), flags.empty() ? " none" : flags, files);
+                     ranges_str(w.preallocated), flags.empty() ? " none" : flags, files, shared);
 }
 
 std::string note_of(const model::Trace& t, const model::Event& e) {

@@ -16,10 +16,12 @@ namespace {
 
 using nlohmann::json;
 // Case format versions (corpus.hpp): 1 and 2 name the trace hash version of expect.trace_hash;
-// 3 adds several files (workload.files, a file per op) and keeps hash version 2.
+// 3 adds several files (workload.files, a file per op) and keeps hash version 2; 4 adds shared
+// open files (workload.shared_files) and the open / evict ops.
 constexpr unsigned kOldestVersion = 1;
-constexpr unsigned kVersion = 3;
-constexpr unsigned kFilesVersion = 3;  // first version with workload.files / op.file
+constexpr unsigned kVersion = 4;
+constexpr unsigned kFilesVersion = 3;      // first version with workload.files / op.file
+constexpr unsigned kLifecycleVersion = 4;  // first version with shared_files, open, evict
 int hash_version_of(unsigned version) { return version >= 2 ? 2 : 1; }
 static_assert(model::kTraceHashVersion == 2, "a new trace hash version needs a new case format version");
 
@@ -76,7 +78,7 @@ std::vector<model::Range> ranges_from_json(const Reader& rd, const json& j, cons
 }
 
 bool parse_op_kind(const std::string& s, model::OpKind& out) {
-  for (int k = 0; k <= static_cast<int>(model::OpKind::Crash); ++k) {
+  for (int k = 0; k <= static_cast<int>(model::OpKind::Evict); ++k) {
     const auto kind = static_cast<model::OpKind>(k);
     if (s == model::to_string(kind)) return out = kind, true;
   }
@@ -143,6 +145,7 @@ std::string to_json(const Case& c) {
   };
   if (w.files != 1) j["workload"]["files"] = w.files;
   if (c.config.iomap_caller_comp) j["iomap_caller_comp"] = true;  // absent: off (every older file)
+  if (w.shared_files) j["workload"]["shared_files"] = true;
   return j.dump(2) + "\n";
 }
 
@@ -212,7 +215,9 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   }
   const json& w = rd.at(j, "", "workload");
   rd.only(w, "workload", {"sector_size", "block_size", "initial_size", "written", "preallocated",
-                          "o_dsync", "o_sync", "inode_sync", "tasks", "files"});
+                          "o_dsync", "o_sync", "inode_sync", "tasks", "files", "shared_files"});
+  if (version < kLifecycleVersion && w.contains("shared_files"))
+    rd.fail("workload.shared_files", fmt::format("needs case format version {} or later", kLifecycleVersion));
   if (version < kFilesVersion && w.contains("files"))
     rd.fail("workload.files", fmt::format("needs case format version {} or later", kFilesVersion));
   auto& wl = c.workload;
@@ -229,6 +234,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
   wl.o_sync = rd.get<bool>(w, "workload", "o_sync");
   wl.inode_sync = rd.get<bool>(w, "workload", "inode_sync");
   wl.files = rd.get_or<std::uint32_t>(w, "workload", "files", 1);
+  wl.shared_files = rd.get_or<bool>(w, "workload", "shared_files", false);
   if (wl.files < 1 || wl.files > model::kMaxFiles)
     rd.fail("workload.files", fmt::format("must be 1..{}", model::kMaxFiles));
   const json& tasks = rd.at(w, "workload", "tasks");
@@ -243,6 +249,8 @@ Case case_from_json(const std::string& text, const std::string& origin) {
       model::Op op;
       const auto name = rd.get<std::string>(o, "workload.tasks[]", "op");
       if (!parse_op_kind(name, op.kind)) rd.fail("workload.tasks[].op", fmt::format("unknown operation '{}'", name));
+      if (version < kLifecycleVersion && (op.kind == model::OpKind::Open || op.kind == model::OpKind::Evict))
+        rd.fail("workload.tasks[].op", fmt::format("'{}' needs case format version {} or later", name, kLifecycleVersion));
       op.id = rd.get<std::uint32_t>(o, "workload.tasks[]", "id");
       if (op.id >= 1'000'000) rd.fail("workload.tasks[].id", "must be below 1000000");
       if (!ids.insert(op.id).second) rd.fail("workload.tasks[].id", fmt::format("duplicate operation id {}", op.id));
@@ -268,6 +276,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     }
     wl.tasks.push_back(std::move(task));
   }
+  if (const std::string why = model::lifecycle_error(wl); !why.empty()) rd.fail("workload.tasks", why);
   c.strategy = rd.get<std::string>(j, "", "strategy");
   const auto seed = parse_hex(rd, rd.get<std::string>(j, "", "seed"), "seed");
   try {

@@ -20,7 +20,9 @@
 // re-records them with hash 2. Version 3 (issue 14) keeps hash 2 and adds several files:
 // "workload": {"files": 2, ...} (1..4, default 1) and "file": 1 on an op (default 0; must be
 // below workload.files; not on io_getevents, umount, crash). Versions 1 and 2 load as one
-// file; a version-2 case is written back as version 3. Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
+// file; a version-2 case is written back as version 3. Version 4 (issue 14) adds
+// "workload": {"shared_files": true} (default false) and the ops "open" and "evict"; a task's
+// close/open sequence must be possible (model::lifecycle_error). Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
 // are rejected with a one-line error naming the file and the field.
 #pragma once
 #include <stdexcept>

@@ -1,5 +1,6 @@
 #include "harness/run/shrink.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -75,6 +76,7 @@ struct Shrinker {
     auto push = [&](Case n) {
       for (auto& t : n.workload.tasks) fix_getevents(t);
       std::erase_if(n.workload.tasks, [](const model::Task& t) { return t.ops.empty(); });
+      if (!model::lifecycle_error(n.workload).empty()) return;  // an open of a file still open
       if (!n.workload.tasks.empty() && !(n.workload == c.workload && n.config == c.config)) out.push_back(std::move(n));
     };
     const auto& w = c.workload;
@@ -87,7 +89,15 @@ struct Shrinker {
       for (std::size_t i = 0; i < w.tasks[t].ops.size(); ++i) {
         Case n = c;
         auto& ops = n.workload.tasks[t].ops;
+        const model::Op gone = ops[i];
         ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(i));
+        // a Close goes with the Open that follows it
+        if (gone.kind == OpKind::Close) {
+          auto reopen = std::find_if(ops.begin() + static_cast<std::ptrdiff_t>(i), ops.end(), [&](const model::Op& op) {
+            return op.kind == OpKind::Open && op.file == gone.file;
+          });
+          if (reopen != ops.end()) ops.erase(reopen);
+        }
         push(n);
       }
     for (std::size_t f = 0; f < c.config.faults.size(); ++f) {
@@ -102,6 +112,7 @@ struct Shrinker {
       n.workload.o_dsync = n.workload.o_sync = n.workload.inode_sync = false;
       push(n);
     }
+    if (w.shared_files) { Case n = c; n.workload.shared_files = false; push(n); }
     if (c.config.wq_concurrency > 1) { Case n = c; n.config.wq_concurrency = 1; push(n); }
     if (c.config.dioread_nolock) { Case n = c; n.config.dioread_nolock = false; push(n); }
     for (std::size_t t = 0; t < w.tasks.size(); ++t)
@@ -179,7 +190,7 @@ CaseSize size_of(const Case& c) {
     }
   s.flags += c.workload.o_dsync + c.workload.o_sync + c.workload.inode_sync + c.config.dioread_nolock +
              static_cast<std::size_t>(c.config.wq_concurrency - 1) + c.workload.written.size() +
-             c.workload.preallocated.size();
+             c.workload.preallocated.size() + c.workload.shared_files;
   Runner r;
   const auto st = stats_of(r, c);
   s.preemptions = st.preemptions;

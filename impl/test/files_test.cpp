@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "impl/test/engine_fixture.hpp"
+#include "impl/test/violations.hpp"
 #include "model/checker.hpp"
 
 namespace dc::test {
@@ -30,12 +31,6 @@ RunOut run_task_first(const model::Workload& w, const model::Config& c) {
 
 bool has(const std::vector<model::Violation>& v, const std::string& prop) {
   return std::any_of(v.begin(), v.end(), [&](const model::Violation& x) { return x.property == prop; });
-}
-
-std::string describe(const std::vector<model::Violation>& v) {
-  std::string s;
-  for (const auto& x : v) s += x.property + " @" + std::to_string(x.event) + ": " + x.actual + "\n";
-  return s;
 }
 
 // Four blocks inside EOF, no data. One task: a direct write fills block 3, a truncate to two

@@ -78,6 +78,26 @@ TEST(RenderText, HeaderShowsWorkloadAndConfig) {
   EXPECT_NE(out.find("io_end of dio1 still referenced at exit"), std::string::npos);
 }
 
+// The open-file lifecycle (issue 14): shared files in the header, close/evict/open per task.
+TEST(RenderText, HeaderShowsSharedFilesAndLifecycleOps) {
+  Sample s;
+  s.workload.files = 2;
+  s.workload.shared_files = true;
+  model::Task t;
+  for (const auto k : {model::OpKind::Close, model::OpKind::Evict, model::OpKind::Open}) {
+    model::Op o;
+    o.kind = k;
+    o.id = static_cast<std::uint32_t>(10 + t.ops.size());
+    o.file = 1;
+    t.ops.push_back(o);
+  }
+  s.workload.tasks.push_back(t);
+  const std::string out = render_text(s.view());
+  EXPECT_NE(out.find("shared open files"), std::string::npos) << out;
+  EXPECT_NE(out.find("op10 close @file1 ; op11 evict @file1 ; op12 open @file1"), std::string::npos) << out;
+  EXPECT_NE(render_html(s.view()).find("op11 evict @file1"), std::string::npos);
+}
+
 TEST(RenderText, PrimitiveRunsCollapseIntoOneRow) {
   const Sample s;
   const std::string collapsed = render_text(s.view());
