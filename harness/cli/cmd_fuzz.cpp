@@ -88,7 +88,7 @@ void add_options(CLI::App* c, Fuzz& f) {
                 "where it applies")
       ->delimiter(',')
       ->check(CLI::IsMember(mutant_choices()));
-  c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio");
+  c->add_option("--strategy", f.strategy, "random | pct | pct:<depth> | portfolio | guided (coverage-guided: docs/coverage.md)");
   c->add_option("--seed", f.seed, "Campaign seed");
   c->add_option("--time", f.seconds, "Time budget in seconds");
   c->add_option("--executions", f.executions, "Execution budget");

@@ -71,27 +71,15 @@ struct Progress {
   std::uint64_t pairs = 0;  // interleaving coverage so far (access pairs)
 };
 
-// What the campaign covered (harness/run/coverage.hpp, docs/coverage.md).
-struct CoverageSummary {
-  std::uint64_t pairs = 0;
-  Saturation saturation;
-  std::vector<CoveragePoint> curve;            // coverage and findings against executions
-  std::vector<std::uint64_t> cell_pairs;       // by cell
-  std::vector<std::map<std::string, std::uint64_t>> cell_cases;  // by cell: case -> executions
-  std::vector<std::pair<std::string, std::uint32_t>> top_pairs;  // the most reached
-};
-
 struct CampaignResult {
   std::uint64_t executions = 0;
   double seconds = 0;
   std::vector<Cell> cells;
   std::vector<Finding> findings;  // sorted by kernel, fs, property
   PhaseTimes phases;              // summed over the workers (so up to jobs x seconds)
-  CoverageSummary coverage;
+  CoverageSummary coverage;       // what the campaign covered (docs/coverage.md)
   SelfCheckResult self_check;
 };
-
-CoverageSummary summarize(const CoverageMap& m, std::size_t cells);
 
 CampaignResult run_campaign(const CampaignOptions& o,
                             const std::function<void(const Progress&)>& progress = {});

@@ -15,7 +15,7 @@ namespace dc::harness {
 struct KillOptions {
   model::MutantSet mutants;             // empty = the whole catalogue
   // `exhaustive`: bounded DFS of the same workloads (harness/run/exhaustive_campaign.hpp)
-  std::vector<std::string> strategies{"random", "pct", "exhaustive"};
+  std::vector<std::string> strategies{"random", "pct", "guided", "exhaustive"};
   int seeds = 10;
   std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
   int jobs = 1;                         // seeds run in parallel
