@@ -42,9 +42,11 @@ struct Target {
   bool initialized = false;
 };
 
+// Never destroyed: the scheduler must not be torn down by exit handlers (its fibers' stack
+// pool may already be gone), and libFuzzer exits from anywhere.
 Target& target() {
-  static Target t;
-  return t;
+  static Target* t = new Target;
+  return *t;
 }
 
 void write_coverage() {
@@ -97,7 +99,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   init();
   Target& t = target();
-  harness::ByteInput in = decode_byte_input(std::span(data, size), t.kernel, t.fss);
+  harness::ByteInput in = harness::decode_byte_input(std::span(data, size), t.kernel, t.fss);
   in.config.mutants = t.mutants;
   harness::ByteStrategy strategy(in.decisions);
   t.recorder.begin();

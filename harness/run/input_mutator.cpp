@@ -45,7 +45,10 @@ void rebuild(model::Task& t, std::vector<Op> ops, bool crash) {
 std::vector<OpKind> kinds(const gen::GenOptions& o) {
   std::vector<OpKind> k{OpKind::AioWrite, OpKind::AioRead, OpKind::PWrite, OpKind::PRead, OpKind::Fallocate,
                         OpKind::Fsync};
-  if (o.buffered) k.insert(k.end(), {OpKind::BufWrite, OpKind::BufRead});
+  if (o.buffered) {
+    k.push_back(OpKind::BufWrite);
+    k.push_back(OpKind::BufRead);
+  }
   if (o.truncate) k.push_back(OpKind::Truncate);
   return k;
 }

@@ -171,6 +171,7 @@ TEST(ExploreCoverage, MeasuresTheExploredSpace) {
   model::Config c;
   c.kernel = model::Kernel::V3_12_fixed;
   ExploreOptions o;
+  o.dfs.reduction = sched::Reduction::None;
   o.dfs.preemption_bound = 1;
   const ExploreResult r = explore(scenario("S4"), c, o);
   ASSERT_TRUE(r.exhausted);
