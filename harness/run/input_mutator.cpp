@@ -101,10 +101,13 @@ void mutate_fault(model::Config& c, sched::Rng& rng) {
     return;
   }
   if (!c.faults.empty() && rng.below(2)) {
-    c.faults[rng.below(c.faults.size())].nth = static_cast<std::uint32_t>(rng.below(4)) + 1;
+    model::Fault& f = c.faults[rng.below(c.faults.size())];
+    f.nth = static_cast<std::uint32_t>(rng.below(f.kind == model::Fault::Kind::BioError ? 4 : 3)) + 1;
     return;
   }
-  if (c.faults.size() >= 2) return;
+  // At most one fault, as the generator draws: the model's expectations for two faults in one
+  // execution are not settled (docs/triage/README.md, open).
+  c.faults.clear();
   if (rng.below(2))
     c.faults.push_back({model::Fault::Kind::BioError, "", static_cast<std::uint32_t>(rng.below(4)) + 1});
   else

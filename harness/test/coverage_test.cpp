@@ -61,7 +61,7 @@ TEST(InputMutator, KeepsWorkloadsWellFormed) {
       if (HasFatalFailure() || HasFailure()) return;
       EXPECT_EQ(c.kernel, k);
       EXPECT_EQ(c.fs, fs);
-      EXPECT_LE(c.faults.size(), 2u);
+      EXPECT_LE(c.faults.size(), 1u);
       EXPECT_TRUE(c.fs == model::Fs::Ext4 || !c.dioread_nolock);
     }
   }
