@@ -2,7 +2,9 @@
 // filesystems, on N threads, each with its own scheduler. Execution i is fully determined by
 // (campaign seed, i): its (kernel, fs) pair, workload, config and strategy seed. So the same
 // seeds give the same findings whatever the number of jobs, and `--shard K/N` runs the
-// executions with i % N == K, a disjoint slice of the same seed space.
+// executions with i % N == K, a disjoint slice of the same seed space. The guided strategy's
+// inputs also depend on its corpus at the end of the previous epoch, which is itself the same
+// whatever the number of jobs (harness/run/coverage_guided.hpp).
 #pragma once
 #include <cstdint>
 #include <functional>
