@@ -64,11 +64,12 @@ std::size_t mark_known(harness::CampaignResult& r, const std::string& dir);
 void print_findings_table(const harness::CampaignResult& r, const std::vector<model::Kernel>& ks,
                           const std::vector<model::Fs>& fss);
 std::string findings_json(const harness::CampaignResult& r);
-// Interleaving coverage and the determinism self-check of a campaign (docs/coverage.md); a
-// self-check mismatch also goes to stderr with both traces.
-void print_coverage(const harness::CampaignResult& r);
+// Interleaving coverage of a campaign or an exploration over its (kernel, fs) cells, and the
+// determinism self-check of a campaign (docs/coverage.md); a self-check mismatch also goes
+// to stderr with both traces.
+void print_coverage(const harness::CoverageSummary& c);
 void print_self_check(const harness::CampaignResult& r);
-nlohmann::json coverage_json(const harness::CampaignResult& r);
+nlohmann::json coverage_json(const harness::CoverageSummary& c, const std::vector<harness::Cell>& cells);
 std::string junit_xml(const harness::CampaignResult& r);
 // A progress line on stderr (redrawn in place on a terminal, every 10 s otherwise).
 void show_progress(const harness::Progress& p);

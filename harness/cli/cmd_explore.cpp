@@ -130,6 +130,7 @@ struct Explore : Command {
       nlohmann::json j = {{"executions", r.executions}, {"pruned", r.pruned}, {"exhausted", r.exhausted},
                           {"reduction", red}, {"bound", bound}, {"seconds", r.seconds}, {"error", r.error}};
       for (const auto& f : r.findings) j["findings"].push_back({{"property", f.property}, {"event", f.event}});
+      j["coverage"] = coverage_json(r.coverage, {{base.config.kernel, base.config.fs, r.executions - r.pruned}});
       j["corpus_files"] = files;
       fmt::print("{}\n", j.dump(2));
       return;
@@ -143,6 +144,10 @@ struct Explore : Command {
       fmt::print("finding: {} at event {}{}\n", r.findings[i].property, r.findings[i].event,
                  i < files.size() ? " -> " + files[i] : "");
     if (r.findings.empty()) fmt::print("no property violated in the explored space\n");
+    print_coverage(r.coverage);
+    std::string cases;
+    for (const auto& [name, n] : r.coverage.cell_cases.at(0)) cases += fmt::format(" {} ({})", name, n);
+    fmt::print("completion cases:{}\n", cases.empty() ? " none" : cases);
   }
 };
 

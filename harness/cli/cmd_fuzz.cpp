@@ -97,7 +97,7 @@ void add_options(CLI::App* c, Fuzz& f) {
       ->delimiter(',')
       ->check(CLI::IsMember(mutant_choices()));
   c->add_option("--strategy", f.strategy,
-                "random | pct | pct:<depth> | portfolio | exhaustive (bounded DFS of each workload, one thread)");
+                "random | pct | pct:<depth> | portfolio | guided (coverage-guided: docs/coverage.md) | exhaustive (bounded DFS of each workload, one thread)");
   c->add_option("--per-workload", f.exhaustive.per_workload,
                 "exhaustive: executions per workload, all preemption bounds together (default 50)");
   c->add_option("--max-bound", f.exhaustive.max_bound, "exhaustive: largest preemption bound k (default 2)");

@@ -93,7 +93,7 @@ void add_mutants(CLI::App& app, std::unique_ptr<Command>& chosen) {
       ->delimiter(',')
       ->check(CLI::IsMember(kernel_choices()));
   c->add_option("--strategy", cmd->o.strategies,
-                "Strategies to compare (default: random,pct,exhaustive; exhaustive = preemption-bounded DFS "
+                "Strategies to compare (default: random,pct,guided,exhaustive; guided = coverage-guided, exhaustive = preemption-bounded DFS "
                 "of the same workloads)")
       ->delimiter(',');
   c->add_option("--seeds", cmd->o.seeds, "Campaign seeds per cell (default 10)")->check(CLI::PositiveNumber);

@@ -173,12 +173,12 @@ void print_findings_table(const harness::CampaignResult& r, const std::vector<mo
   fmt::print("{} executions in {:.1f} s ({:.0f}/s)\n", r.executions, r.seconds,
              r.seconds > 0 ? static_cast<double>(r.executions) / r.seconds : 0.0);
   // the exhaustive strategy measures neither (harness/run/exhaustive_campaign.hpp)
-  if (r.coverage.saturation.pairs > 0) print_coverage(r);
+  if (r.coverage.saturation.pairs > 0) print_coverage(r.coverage);
   if (r.self_check.reruns > 0 || !r.self_check.mismatches.empty()) print_self_check(r);
 }
 
-void print_coverage(const harness::CampaignResult& r) {
-  const harness::Saturation& s = r.coverage.saturation;
+void print_coverage(const harness::CoverageSummary& c) {
+  const harness::Saturation& s = c.saturation;
   fmt::print("coverage: {} access pairs; Chao1 estimates {:.0f} reachable by this search ({:.0f}% reached); "
              "doubling the budget is expected to add about {} ({})\n",
              s.pairs, s.chao1, 100 * s.reached, s.new_if_doubled,
@@ -196,8 +196,7 @@ void print_self_check(const harness::CampaignResult& r) {
                m.execution, m.first_hash, m.second_hash, m.first_difference, m.first_trace, m.second_trace);
 }
 
-nlohmann::json coverage_json(const harness::CampaignResult& r) {
-  const harness::CoverageSummary& c = r.coverage;
+nlohmann::json coverage_json(const harness::CoverageSummary& c, const std::vector<harness::Cell>& cells) {
   nlohmann::json j = {{"pairs", c.pairs},
                       {"f1", c.saturation.f1},
                       {"f2", c.saturation.f2},
@@ -208,9 +207,9 @@ nlohmann::json coverage_json(const harness::CampaignResult& r) {
   for (const auto& p : c.curve)
     j["curve"].push_back({{"executions", p.executions}, {"pairs", p.pairs}, {"findings", p.findings}});
   j["cells"] = nlohmann::json::array();
-  for (std::size_t i = 0; i < r.cells.size() && i < c.cell_pairs.size(); ++i)
-    j["cells"].push_back({{"kernel", model::to_string(r.cells[i].kernel)},
-                          {"fs", model::to_string(r.cells[i].fs)},
+  for (std::size_t i = 0; i < cells.size() && i < c.cell_pairs.size(); ++i)
+    j["cells"].push_back({{"kernel", model::to_string(cells[i].kernel)},
+                          {"fs", model::to_string(cells[i].fs)},
                           {"pairs", c.cell_pairs[i]},
                           {"cases", c.cell_cases[i]}});
   j["top_pairs"] = nlohmann::json::array();
@@ -226,7 +225,7 @@ std::string findings_json(const harness::CampaignResult& r) {
   // Where the time went: cumulative seconds per phase over all jobs (harness/run/phases.hpp).
   j["phases"] = {{"generate", r.phases.generate}, {"run", r.phases.run}, {"check", r.phases.check},
                  {"record", r.phases.record}, {"coverage", r.phases.coverage}, {"self_check", r.phases.self_check}};
-  j["coverage"] = coverage_json(r);
+  j["coverage"] = coverage_json(r.coverage, r.cells);
   j["self_check"] = {{"reruns", r.self_check.reruns}, {"mismatches", nlohmann::json::array()}};
   for (const auto& m : r.self_check.mismatches)
     j["self_check"]["mismatches"].push_back({{"execution", m.execution},

@@ -15,7 +15,9 @@
 //                    per actor (tid = actor + 1, named by thread_name metadata), one complete
 //                    event per trace event with ts = event index (us), dur = 1, args = payload.
 //   render_report_html  campaign report: findings matrix (kernel x fs x property), executions
-//                    per cell, totals, one section per finding linking its corpus file.
+//                    per cell, totals, interleaving coverage (an inline SVG plot of access
+//                    pairs and findings against executions, cases per cell), one section per
+//                    finding linking its corpus file.
 #pragma once
 #include <cstddef>
 #include <string>

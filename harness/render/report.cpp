@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/render/coverage_plot.hpp"
 #include "harness/render/format.hpp"
 #include "harness/run/campaign.hpp"
 #include "harness/sched/schedule.hpp"
@@ -39,12 +40,42 @@ table{border-collapse:collapse}
 .kv td:first-child{color:#666;white-space:nowrap}
 .tok{word-break:break-all}
 .muted{color:#777}
+.plot text{font:11px -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;fill:#556}
+.plot .grid{stroke:#e6e9f0}.plot .frame{fill:none;stroke:#aab}
+.plot polyline{fill:none;stroke-width:2}
+.plot polyline.pairs{stroke:#2b6cb0}.plot text.pairs{fill:#2b6cb0}
+.plot polyline.findings{stroke:#c53030;stroke-dasharray:5 3}.plot text.findings{fill:#c53030}
+.plot circle.finding{fill:#c53030}
 )CSS";
 
 using CellKey = std::pair<model::Kernel, model::Fs>;
 
 void kv(std::string& out, std::string_view k, const std::string& html_val) {
   out += "<tr><td>" + html_escape(k) + "</td><td>" + html_val + "</td></tr>";
+}
+
+// Interleaving coverage (docs/coverage.md): the saturation estimate, the plot of pairs and
+// findings against executions, and per cell the pairs and the completion cases reached.
+std::string coverage_section(const CampaignResult& r) {
+  const CoverageSummary& c = r.coverage;
+  const Saturation& s = c.saturation;
+  std::string out = "<h2>Interleaving coverage</h2>\n";
+  out += fmt::format(
+      "<p id=\"saturation\">{} access pairs; Chao1 estimates {:.0f} reachable by this search ({:.0f}% reached); "
+      "doubling the budget is expected to add about {} pairs: <b>{}</b>.</p>\n",
+      s.pairs, s.chao1, 100 * s.reached, s.new_if_doubled,
+      s.new_if_doubled < 1 ? "saturated, more time of the same search is unlikely to cover more" : "still growing");
+  out += coverage_plot_svg(c.curve);
+  out += "\n<table class=\"matrix\" id=\"coverage-cells\">\n<tr><th>kernel</th><th>fs</th><th>access pairs</th>"
+         "<th>completion cases (executions)</th></tr>\n";
+  for (std::size_t i = 0; i < r.cells.size() && i < c.cell_pairs.size(); ++i) {
+    std::string cases;
+    for (const auto& [name, n] : c.cell_cases[i]) cases += fmt::format("{}{} ({})", cases.empty() ? "" : ", ", name, n);
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td></tr>\n",
+                       model::to_string(r.cells[i].kernel), model::to_string(r.cells[i].fs), c.cell_pairs[i],
+                       html_escape(cases));
+  }
+  return out + "</table>\n";
 }
 
 std::string file_link(const std::string& path) {
@@ -113,6 +144,8 @@ std::string render_report_html(const CampaignResult& r, const std::string& title
     out += "</tr>\n";
   }
   out += "</table>\n";
+
+  out += coverage_section(r);
 
   out += fmt::format("<h2>Findings ({})</h2>\n", r.findings.size());
   if (r.findings.empty()) out += "<p>No property was violated.</p>\n";

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "harness/gen/direct_gen.hpp"
+#include "harness/run/coverage_guided.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/run/strategy_factory.hpp"
 #include "harness/sched/rng.hpp"
@@ -48,19 +49,6 @@ CampaignResult empty_result(const CampaignOptions& o) {
   return r;
 }
 
-CoverageSummary summarize(const CoverageMap& m, std::size_t cells) {
-  CoverageSummary s;
-  s.pairs = m.pairs();
-  s.saturation = m.saturation();
-  s.curve = m.curve();
-  for (std::size_t c = 0; c < cells; ++c) {
-    s.cell_pairs.push_back(m.cell_pairs(c));
-    s.cell_cases.push_back(m.cell_cases(c));
-  }
-  s.top_pairs = m.top_pairs(20);
-  return s;
-}
-
 CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(const Progress&)>& progress) {
   CampaignResult result = empty_result(o);
   const auto t0 = Clock::now();
@@ -80,6 +68,8 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
     checkers.push_back(make_strategy(o.strategy));
   }
   CoverageMap coverage;
+  // --strategy guided: inputs from a corpus that grows with coverage (coverage_guided.hpp).
+  std::unique_ptr<CoverageGuide> guide = o.strategy == "guided" ? std::make_unique<CoverageGuide>(o) : nullptr;
 
   auto worker = [&](int job) {
     Runner runner;
@@ -92,18 +82,34 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
     Runner checker;
     Execution again;
     for (;;) {
-      if (stop.load()) break;
+      // A guided campaign's workers wait for each other at epoch ends: one that stops early
+      // releases them.
+      if (stop.load()) {
+        if (guide) guide->cancel();
+        break;
+      }
       const std::uint64_t n = next.fetch_add(1);
-      if (n >= limit || (o.seconds > 0 && elapsed() >= o.seconds)) break;
+      if (n >= limit) break;
+      if (o.seconds > 0 && elapsed() >= o.seconds) {
+        if (guide) guide->cancel();
+        break;
+      }
       const std::uint64_t i = n * o.shards + o.shard;  // this shard's slice of the seed space
       PhaseClock clock;
-      const ExecutionPlan p = plan_execution(o, i);
+      std::optional<GuidedInput> in;
+      if (guide && !(in = guide->plan(n, i))) break;
+      const ExecutionPlan p = in ? in->plan : plan_execution(o, i);
+      if (in) {
+        use_genome(*strategy, &in->genome);
+        use_genome(*checkers[static_cast<std::size_t>(job)], &in->genome);
+      }
       clock.lap(mine.generate);
       recorder.begin();
       runner.run_into(x, p.workload, p.config, *strategy, p.strategy_seed);
       clock = PhaseClock();  // the runner timed the run itself
       const std::size_t cell = cell_index(result, p.kernel, p.fs);
-      coverage.add(cell, recorder.pairs(), completion_cases(x.trace, p.workload, p.kernel));
+      const std::vector<std::string> cases = completion_cases(x.trace, p.workload, p.kernel);
+      coverage.add(cell, recorder.pairs(), cases);
       clock.lap(mine.coverage);
       const bool recheck = self_check_due(o.seed, i);
       if (recheck) {
@@ -113,6 +119,7 @@ CampaignResult run_campaign(const CampaignOptions& o, const std::function<void(c
       if (o.only_mutant_caused && x.verdict.failed() &&
           fails_without_mutants(runner, p.workload, p.config, *strategy, p.strategy_seed))
         x.verdict = {};
+      if (guide) guide->report(n, std::move(*in), recorder.pairs(), cases);
       std::lock_guard<std::mutex> lock(mu);
       if (recheck) {
         ++result.self_check.reruns;

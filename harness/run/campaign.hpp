@@ -2,7 +2,9 @@
 // filesystems, on N threads, each with its own scheduler. Execution i is fully determined by
 // (campaign seed, i): its (kernel, fs) pair, workload, config and strategy seed. So the same
 // seeds give the same findings whatever the number of jobs, and `--shard K/N` runs the
-// executions with i % N == K, a disjoint slice of the same seed space.
+// executions with i % N == K, a disjoint slice of the same seed space. The guided strategy's
+// inputs also depend on its corpus at the end of the previous epoch, which is itself the same
+// whatever the number of jobs (harness/run/coverage_guided.hpp).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -72,27 +74,15 @@ struct Progress {
   std::uint64_t pairs = 0;  // interleaving coverage so far (access pairs)
 };
 
-// What the campaign covered (harness/run/coverage.hpp, docs/coverage.md).
-struct CoverageSummary {
-  std::uint64_t pairs = 0;
-  Saturation saturation;
-  std::vector<CoveragePoint> curve;            // coverage and findings against executions
-  std::vector<std::uint64_t> cell_pairs;       // by cell
-  std::vector<std::map<std::string, std::uint64_t>> cell_cases;  // by cell: case -> executions
-  std::vector<std::pair<std::string, std::uint32_t>> top_pairs;  // the most reached
-};
-
 struct CampaignResult {
   std::uint64_t executions = 0;
   double seconds = 0;
   std::vector<Cell> cells;
   std::vector<Finding> findings;  // sorted by kernel, fs, property
   PhaseTimes phases;              // summed over the workers (so up to jobs x seconds)
-  CoverageSummary coverage;
+  CoverageSummary coverage;       // what the campaign covered (docs/coverage.md)
   SelfCheckResult self_check;
 };
-
-CoverageSummary summarize(const CoverageMap& m, std::size_t cells);
 
 CampaignResult run_campaign(const CampaignOptions& o,
                             const std::function<void(const Progress&)>& progress = {});

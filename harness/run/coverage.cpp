@@ -212,4 +212,17 @@ std::vector<std::pair<std::string, std::uint32_t>> CoverageMap::top_pairs(std::s
   return v;
 }
 
+CoverageSummary summarize(const CoverageMap& m, std::size_t cells) {
+  CoverageSummary s;
+  s.pairs = m.pairs();
+  s.saturation = m.saturation();
+  s.curve = m.curve();
+  for (std::size_t c = 0; c < cells; ++c) {
+    s.cell_pairs.push_back(m.cell_pairs(c));
+    s.cell_cases.push_back(m.cell_cases(c));
+  }
+  s.top_pairs = m.top_pairs(20);
+  return s;
+}
+
 }  // namespace dc::harness

@@ -109,4 +109,15 @@ class CoverageMap {
   std::uint64_t next_sample_ = 1;
 };
 
+// What a campaign or an exploration covered, read off its CoverageMap at the end.
+struct CoverageSummary {
+  std::uint64_t pairs = 0;
+  Saturation saturation;
+  std::vector<CoveragePoint> curve;            // coverage and findings against executions
+  std::vector<std::uint64_t> cell_pairs;       // by cell
+  std::vector<std::map<std::string, std::uint64_t>> cell_cases;  // by cell: case -> executions
+  std::vector<std::pair<std::string, std::uint32_t>> top_pairs;  // the most reached
+};
+CoverageSummary summarize(const CoverageMap& m, std::size_t cells);
+
 }  // namespace dc::harness

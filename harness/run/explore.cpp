@@ -18,15 +18,20 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   Execution x;  // buffers reused across the executions
+  PairRecorder recorder;
+  runner.set_observer(&recorder);
+  CoverageMap coverage;
   while (dfs.more()) {
     if (o.max_executions && r.executions >= o.max_executions) break;
     if (o.seconds > 0 && elapsed() >= o.seconds) break;
+    recorder.begin();
     runner.run_into(x, w, c, dfs, 0);
     ++r.executions;
     if (dfs.last_redundant()) {
       ++r.pruned;  // a reordering of an execution already judged
       continue;
     }
+    coverage.add(0, recorder.pairs(), completion_cases(x.trace, w, c.kernel));
     if (x.verdict.failed() && !seen.contains(x.verdict.property)) {
       Case f = case_of(w, c, "dfs", x);
       if (!o.counts || o.counts(f)) {
@@ -36,6 +41,7 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
         if (o.stop_at_first) break;
       }
     }
+    coverage.sample(r.executions, r.findings.size());
     if (progress && r.executions % 256 == 0) progress({r.executions, elapsed(), dfs.estimate()});
   }
   r.exhausted = !dfs.more() && dfs.error().empty();
@@ -43,6 +49,9 @@ ExploreResult explore(const model::Workload& w, const model::Config& c, const Ex
   r.seconds = elapsed();
   r.estimate = dfs.estimate();
   r.phases = runner.phases();
+  coverage.sample(~0ULL, r.findings.size());  // force the last point
+  r.coverage = summarize(coverage, 1);
+  if (!r.coverage.curve.empty()) r.coverage.curve.back().executions = r.executions;
   if (!r.exhausted && r.error.empty()) r.frontier = dfs.save();
   return r;
 }

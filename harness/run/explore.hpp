@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/run/corpus.hpp"
+#include "harness/run/coverage.hpp"
 #include "harness/run/phases.hpp"
 #include "harness/sched/dfs.hpp"
 
@@ -36,6 +37,9 @@ struct ExploreResult {
   std::vector<Case> findings;    // first failing schedule per property
   std::vector<std::uint64_t> found_at;  // per finding: the execution (1-based) that hit it
   PhaseTimes phases;             // run / check / record time of the executions
+  // Interleaving coverage of the judged (not pruned) executions, the same measure as a
+  // campaign's (docs/coverage.md): one cell, the workload's (kernel, fs).
+  CoverageSummary coverage;
 };
 
 struct ExploreProgress {

@@ -18,7 +18,7 @@ struct KillOptions {
   // (rows acting on none of them are left out): `diocheck mutants --kernel 6.6,6.18`.
   std::vector<model::Kernel> kernels;
   // `exhaustive`: bounded DFS of the same workloads (harness/run/exhaustive_campaign.hpp)
-  std::vector<std::string> strategies{"random", "pct", "exhaustive"};
+  std::vector<std::string> strategies{"random", "pct", "guided", "exhaustive"};
   int seeds = 10;
   std::uint64_t budget = 2000;          // executions per (mutant, strategy, seed)
   int jobs = 1;                         // seeds run in parallel

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "harness/run/portfolio.hpp"
+#include "harness/run/schedule_genome.hpp"
 #include "harness/sched/pct.hpp"
 #include "harness/sched/random.hpp"
 
@@ -14,7 +15,11 @@ namespace dc::harness {
 // hold 100-500). Fixed, so that every execution depends on its seed alone.
 constexpr std::uint64_t kPctSteps = 300;
 
-std::vector<std::string> strategy_names() { return {"random", "pct", "pct:<depth>", "portfolio"}; }
+std::vector<std::string> strategy_names() { return {"random", "pct", "pct:<depth>", "portfolio", "guided"}; }
+
+void use_genome(sched::Strategy& s, const ScheduleGenome* g) {
+  if (auto* genome = dynamic_cast<GenomeStrategy*>(&s)) genome->set_genome(g);
+}
 
 std::unique_ptr<sched::Strategy> make_strategy(const std::string& name) {
   if (name == "random") return std::make_unique<sched::RandomStrategy>();
@@ -34,7 +39,10 @@ std::unique_ptr<sched::Strategy> make_strategy(const std::string& name) {
     m.push_back(std::make_unique<sched::PctStrategy>(3, kPctSteps));
     return std::make_unique<PortfolioStrategy>(std::move(m));
   }
-  throw StrategyError(fmt::format("unknown strategy '{}' (known: random, pct, pct:<depth>, portfolio)", name));
+  // A campaign gives it each execution's genome (coverage_guided.hpp); elsewhere it draws a
+  // fresh genome from each seed.
+  if (name == "guided") return std::make_unique<GenomeStrategy>();
+  throw StrategyError(fmt::format("unknown strategy '{}' (known: random, pct, pct:<depth>, portfolio, guided)", name));
 }
 
 }  // namespace dc::harness

@@ -1,4 +1,4 @@
-// Builds a strategy from its command-line name: random, pct[:depth], portfolio.
+// Builds a strategy from its command-line name: random, pct[:depth], portfolio, guided.
 // `portfolio` alternates strategies by execution index (random, pct:2, pct:3), so a campaign
 // gets both uniform coverage and PCT's depth guarantees.
 #pragma once
@@ -17,5 +17,9 @@ struct StrategyError : std::runtime_error {
 
 std::unique_ptr<sched::Strategy> make_strategy(const std::string& name);
 std::vector<std::string> strategy_names();
+
+// `guided`'s schedule genome for the next executions of `s` (no effect on other strategies).
+struct ScheduleGenome;
+void use_genome(sched::Strategy& s, const ScheduleGenome* g);
 
 }  // namespace dc::harness

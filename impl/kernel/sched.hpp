@@ -15,7 +15,22 @@ using sched::ActorId;
 using sched::Ctx;
 // The call site of a primitive, for interleaving coverage: every primitive takes it as a
 // defaulted last parameter, so the site is the kernel function that called it.
+#if defined(__cpp_lib_source_location)
 using Loc = std::source_location;
+#else
+// clang 14 (the `fuzz` preset) lacks the builtin libstdc++'s <source_location> needs; its
+// __builtin_FUNCTION / __builtin_LINE give the same site (the bare function name, which
+// harness::site_name reduces GCC's signatures to anyway).
+struct Loc {
+  const char* fn;
+  std::uint_least32_t ln;
+  static constexpr Loc current(const char* f = __builtin_FUNCTION(), std::uint_least32_t l = __builtin_LINE()) noexcept {
+    return {f, l};
+  }
+  constexpr const char* function_name() const noexcept { return fn; }
+  constexpr std::uint_least32_t line() const noexcept { return ln; }
+};
+#endif
 inline sched::Site site_of(const Loc& l) { return {l.function_name(), l.line()}; }
 
 inline sched::Scheduler& scheduler() { return sched::Scheduler::current(); }

@@ -333,6 +333,32 @@ TEST(Observable, ZeroLengthMisalignedWriteCoversNoSector) {
   EXPECT_EQ(props(check_observable(w, b.t)), std::vector<std::string>{"read-sees-allowed-write"});
 }
 
+// On the ported kernels a zero-length write returns 0 whatever its alignment: 3.x
+// __generic_file_aio_write (ext4) and xfs_file_aio_write return at count == 0 before
+// do_blockdev_direct_IO checks alignment, 6.x ext4_generic_write_checks likewise (found by
+// the coverage-guided strategy on 3.12-fixed, 6.6 and 6.18; docs/triage/README.md).
+TEST(Observable, ZeroLengthDirectWriteReturnsZeroOnThePortedKernels) {
+  auto op_result = [](std::uint64_t off, std::int64_t res, const Config* c) {
+    const Workload w = workload({{mk(OpKind::PWrite, 0, off, 0)}}, 4096);
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, res);
+    const auto v = props(c ? check(w, *c, b.t) : check_observable(w, b.t));
+    return std::count(v.begin(), v.end(), "op-result");
+  };
+  Config xfs;
+  xfs.fs = Fs::Xfs;
+  const Config ext4;
+  EXPECT_EQ(op_result(2426, 0, &ext4), 0);
+  EXPECT_EQ(op_result(2426, 0, &xfs), 0);
+  EXPECT_EQ(op_result(2426, -22, &ext4), 1);
+  Config v66;
+  v66.kernel = Kernel::V6_6;
+  EXPECT_EQ(op_result(2426, 0, &v66), 0);
+  EXPECT_EQ(op_result(2426, -22, nullptr), 0);  // host histories: -EINVAL
+  EXPECT_EQ(op_result(2426, 0, nullptr), 1);
+}
+
 // A misaligned O_DIRECT read starting at EOF returns 0: XFS only at exactly i_size, ext4
 // (and host histories, no Config) at or past it.
 TEST(Observable, MisalignedDirectReadAtEofReturnsZero) {

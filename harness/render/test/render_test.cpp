@@ -259,6 +259,10 @@ CampaignResult sample_campaign() {
   };
   r.findings.push_back(finding(model::Kernel::V7b7a8665, model::Fs::Ext4, "INV-1 exactly-once completion", 17,
                                "corpus/7b7a8665-ext4-inv1.json"));
+  r.coverage.curve = {{1, 40, 0}, {10, 120, 0}, {100, 300, 1}, {1000, 410, 2}, {5000, 430, 3}};
+  r.coverage.pairs = r.coverage.saturation.pairs = 430;
+  r.coverage.cell_pairs = {380, 350};
+  r.coverage.cell_cases = {{{"case:C1", 7}, {"ctx:worker", 9}}, {{"case:A", 3}}};
   r.findings.push_back(finding(model::Kernel::V7b7a8665, model::Fs::Ext4, "INV-2 conversion before completion", 3,
                                "corpus/7b7a8665 ext4#inv2.json"));
   r.findings.push_back(finding(model::Kernel::V3_11, model::Fs::Xfs, "INV-4 context legality", 99, ""));
@@ -287,6 +291,23 @@ TEST(RenderReport, ListsEveryFindingAndLinksItsCorpusFile) {
   EXPECT_EQ(html, render_report_html(sample_campaign(), "campaign seed 1"));
   for (const char* bad : {"<link", "src=", "@import", "url(", "https:"})
     EXPECT_EQ(html.find(bad), std::string::npos) << bad;
+}
+
+TEST(RenderReport, PlotsCoverageAndFindingsAgainstExecutions) {
+  const std::string html = render_report_html(sample_campaign(), "campaign seed 1");
+  EXPECT_NE(html.find("<svg class=\"plot\" id=\"coverage-plot\""), std::string::npos);
+  EXPECT_EQ(count(html, "<polyline class=\"pairs\""), 1u);
+  EXPECT_EQ(count(html, "<polyline class=\"findings\""), 1u);
+  EXPECT_EQ(count(html, "<circle class=\"finding\""), 3u);  // the count rose at 100, 1000, 5000
+  EXPECT_NE(html.find(">1k</text>"), std::string::npos);     // log x axis: 1, 2, 5 x 10^k
+  EXPECT_NE(html.find("case:C1 (7), ctx:worker (9)"), std::string::npos);
+  EXPECT_NE(html.find("430 access pairs"), std::string::npos);
+}
+
+TEST(RenderReport, NoCurveNoPlot) {
+  CampaignResult r = sample_campaign();
+  r.coverage.curve.resize(1);
+  EXPECT_EQ(render_report_html(r, "x").find("<svg"), std::string::npos);
 }
 
 TEST(RenderReport, NoFindings) {
