@@ -2,6 +2,8 @@
 // scripted runs, the completion-context check of one op, the model's verdict, and the
 // random workloads x schedules property suite.
 #pragma once
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -84,13 +86,22 @@ inline void check_case(const RunOut& r, const Expect& x, std::uint32_t opid) {
   EXPECT_EQ(r.count(model::EvKind::IoEndAlloc), 0u) << r.dump();
 }
 
+// Whether corpus/findings records `property` as a finding of this kernel and filesystem (the
+// file name a recorded finding has: <kernel>-<fs>-<property>.json, docs/findings.md).
+inline bool recorded_finding(model::Kernel k, model::Fs fs, const std::string& property) {
+  const std::string name = std::string(model::to_string(k)) + "-" + model::to_string(fs) + "-" + property + ".json";
+  return std::filesystem::exists(std::filesystem::path(DIOCHECK_CORPUS_DIR) / "findings" / name);
+}
+
 // Random workloads (harness/gen) x random schedules on one iomap kernel and filesystem: no
-// BUG, use after free, leak or deadlock, and the reference model finds nothing.
+// BUG, use after free, leak or deadlock, and the reference model finds nothing beyond the
+// findings recorded for this variant (the faithful 6.x ports have some: a schedule that
+// reaches one is counted, not failed; any other property fails the test).
 inline void expect_random_holds(model::Kernel k, model::Fs fs, std::uint64_t seeds) {
   gen::GenOptions g;
   g.filesystems = {fs};
   g.kernels = {k};
-  std::uint64_t runs = 0;
+  std::uint64_t runs = 0, recorded = 0;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     model::Workload w = gen::sample(gen::workload(g), seed);
     model::Config c = gen::sample(gen::config(g), seed ^ 0x9e3779b97f4a7c15ull);
@@ -105,9 +116,12 @@ inline void expect_random_holds(model::Kernel k, model::Fs fs, std::uint64_t see
       ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::Bug) << "seed " << seed << ": " << r.outcome.detail << "\n" << r.dump();
       ASSERT_NE(r.outcome.kind, sched::Outcome::Kind::StepLimit) << "seed " << seed;
       const auto v = model::check(w, c, r.trace);
-      ASSERT_TRUE(v.empty()) << "seed " << seed << "/" << s << " (o_dsync " << w.o_dsync << " o_sync "
-                             << w.o_sync << " sector " << w.sector_size << " size " << w.initial_size
-                             << "):\n" << describe(v) << r.dump();
+      bool all_recorded = !v.empty();
+      for (const auto& x : v) all_recorded = all_recorded && recorded_finding(k, fs, x.property);
+      recorded += all_recorded;
+      ASSERT_TRUE(v.empty() || all_recorded) << "seed " << seed << "/" << s << " (o_dsync " << w.o_dsync << " o_sync "
+                                             << w.o_sync << " sector " << w.sector_size << " size " << w.initial_size
+                                             << "):\n" << describe(v) << r.dump();
       if (r.outcome.ok()) {
         EXPECT_EQ(r.findings, 0u) << "seed " << seed;
         EXPECT_EQ(r.live_after, 0u) << "seed " << seed;
@@ -115,6 +129,8 @@ inline void expect_random_holds(model::Kernel k, model::Fs fs, std::uint64_t see
     }
   }
   EXPECT_EQ(runs, 3 * seeds);
+  std::printf("%llu of %llu runs reached only recorded findings\n", static_cast<unsigned long long>(recorded),
+              static_cast<unsigned long long>(runs));
 }
 
 }  // namespace dc::test::iomap
