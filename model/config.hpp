@@ -10,8 +10,9 @@
 namespace dc::model {
 
 // V6_6 / V6_18: the iomap era (fs/iomap/direct-io.c), ported in impl/iomap/ (impl/README.md
-// names the point releases). Appended so the 3.x values keep their numbers.
-enum class Kernel : std::uint8_t { V3_11, V7b7a8665, V3_12, V3_12_fixed, V6_6, V6_18 };
+// names the point releases). V6_6_0 is the 6.6.0 release: 6.6 before the 6.6.y backports
+// that change a property's verdict (91562895f803). Appended so earlier values keep their numbers.
+enum class Kernel : std::uint8_t { V3_11, V7b7a8665, V3_12, V3_12_fixed, V6_6, V6_18, V6_6_0 };
 enum class Fs : std::uint8_t { Ext4, Xfs };
 
 struct Config {
@@ -37,10 +38,16 @@ bool parse_fs(const std::string& s, Fs& out);
 inline constexpr Kernel kDirectIoKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                               Kernel::V3_12_fixed};
 inline constexpr Kernel kIomapKernels[] = {Kernel::V6_6, Kernel::V6_18};
-// Every variant: "--kernel all" and the main job (campaign seed mappings 3 and 4, docs/campaigns.md).
+// The variants of "--kernel all" and the main job (campaign seed mappings 3 and 4,
+// docs/campaigns.md): one per series, at the point release it follows.
 inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                          Kernel::V3_12_fixed, Kernel::V6_6, Kernel::V6_18};
-inline constexpr bool is_iomap_kernel(Kernel k) { return k == Kernel::V6_6 || k == Kernel::V6_18; }
+// Every variant, also the earlier point releases that are selected by name only (6.6.0).
+inline constexpr Kernel kEveryKernel[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12, Kernel::V3_12_fixed,
+                                          Kernel::V6_6,  Kernel::V6_18,     Kernel::V6_6_0};
+inline constexpr bool is_iomap_kernel(Kernel k) {
+  return k == Kernel::V6_6 || k == Kernel::V6_18 || k == Kernel::V6_6_0;
+}
 inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
 
 }  // namespace dc::model

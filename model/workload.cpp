@@ -61,6 +61,7 @@ const char* to_string(Kernel k) {
     case Kernel::V3_12_fixed: return "3.12-fixed";
     case Kernel::V6_6: return "6.6";
     case Kernel::V6_18: return "6.18";
+    case Kernel::V6_6_0: return "6.6.0";
   }
   return "?";
 }
@@ -68,7 +69,7 @@ const char* to_string(Kernel k) {
 const char* to_string(Fs f) { return f == Fs::Ext4 ? "ext4" : "xfs"; }
 
 bool parse_kernel(const std::string& s, Kernel& out) {
-  for (Kernel k : kAllKernels)
+  for (Kernel k : kEveryKernel)
     if (s == to_string(k)) return out = k, true;
   return false;
 }

@@ -93,6 +93,8 @@ TEST(Cli, HostDifferentialPicksTheClosestVariant) {
       {"6.18.44-fc-v1272", model::Kernel::V6_18}, {"6.19.0", model::Kernel::V6_18},
       {"7.1.2", model::Kernel::V6_18},            {"6.13.1", model::Kernel::V6_18},
       {"6.12.63", model::Kernel::V6_6},           {"6.6.80", model::Kernel::V6_6},
+      {"6.6.3", model::Kernel::V6_6},             {"6.6.2-arch1", model::Kernel::V6_6_0},
+      {"6.6.0", model::Kernel::V6_6_0},           {"6.6", model::Kernel::V6_6},
       {"5.5.0", model::Kernel::V6_6},             {"5.4.290", model::Kernel::V3_12_fixed},
       {"3.12.74", model::Kernel::V3_12_fixed}};
   for (const auto& [release, want] : cases) {
@@ -295,7 +297,7 @@ TEST(Cli, ListJsonAndCorpusMerge) {
   const Result r = sh("list --json", false);
   ASSERT_EQ(r.code, 0);
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["kernels"].size(), 6u);  // 3.x and the iomap era
+  EXPECT_EQ(j["kernels"].size(), 7u);  // 3.x, the iomap era and the 6.6.0 point release
   EXPECT_GE(j["mutants"].size(), 16u);
   EXPECT_GE(j["properties"].size(), 20u);
 

@@ -20,7 +20,7 @@ const std::map<std::string, sched::Reduction> kReductions{
 
 std::map<std::string, model::Kernel> kernel_names() {
   std::map<std::string, model::Kernel> m;
-  for (auto k : model::kAllKernels) m[model::to_string(k)] = k;
+  for (auto k : model::kEveryKernel) m[model::to_string(k)] = k;
   return m;
 }
 std::map<std::string, model::Fs> fs_names() {

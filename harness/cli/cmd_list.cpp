@@ -15,7 +15,7 @@ struct List : Command {
   bool json = false;
   int run() override {
     nlohmann::json j;
-    for (auto k : model::kAllKernels) j["kernels"].push_back(model::to_string(k));
+    for (auto k : model::kEveryKernel) j["kernels"].push_back(model::to_string(k));
     for (auto f : model::kAllFs) j["filesystems"].push_back(model::to_string(f));
     for (const auto& [id, doc] : model::properties()) j["properties"].push_back({{"id", id}, {"description", doc}});
     j["strategies"] = harness::strategy_names();

@@ -17,7 +17,7 @@ namespace dc::cli {
 
 std::vector<std::string> kernel_choices() {
   std::vector<std::string> out;
-  for (auto k : model::kAllKernels) out.emplace_back(model::to_string(k));
+  for (auto k : model::kEveryKernel) out.emplace_back(model::to_string(k));
   out.emplace_back("all");
   return out;
 }
@@ -35,7 +35,7 @@ std::vector<model::Kernel> parse_kernels(const std::vector<std::string>& names) 
     if (n == "all") return {std::begin(model::kAllKernels), std::end(model::kAllKernels)};
     model::Kernel k;
     if (!model::parse_kernel(n, k))
-      throw UsageError(fmt::format("unknown kernel variant '{}' (known: 3.11, 7b7a8665, 3.12, 3.12-fixed, 6.6, 6.18, all)", n));
+      throw UsageError(fmt::format("unknown kernel variant '{}' (known: {})", n, fmt::join(kernel_choices(), ", ")));
     out.push_back(k);
   }
   return out;

@@ -8,10 +8,12 @@
 namespace dc::harness {
 
 bool closest_variant(const std::string& release, model::Kernel& out) {
-  int major = 0, minor = 0;
-  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  int major = 0, minor = 0, patch = 0;
+  const int n = std::sscanf(release.c_str(), "%d.%d.%d", &major, &minor, &patch);
+  if (n < 2) return false;
   const int v = major * 1000 + minor;
   if (v >= 6013) out = model::Kernel::V6_18;
+  else if (v == 6006 && n == 3 && patch < 3) out = model::Kernel::V6_6_0;  // before 91562895f803 (6.6.3)
   else if (v >= 5005) out = model::Kernel::V6_6;
   else out = model::Kernel::V3_12_fixed;
   return true;

@@ -141,13 +141,19 @@ void ext4_inode_extension_cleanup(inode* in, bool need_trunc) {
   if (need_trunc) ext4_truncate_failed_write(in);
 }
 
+// Whether the extending write's sizes are ext4_dio_write_iter's business after iomap_dio_rw
+// (6.6.0) rather than ->end_io's (91562895f803).
+bool ext4_size_after_dio_rw() {
+  return !variant_has(Fix::Ext4DioSizeInEndIo) || mutant_on(Mutant::Ext4SizeAfterDioSync);
+}
+
 ssize_t ext4_dio_write_end_io(kiocb* iocb, ssize_t size, int error, unsigned flags) {
   const loff_t pos = iocb->ki_pos;
   inode* in = iocb->ki_filp->f_inode;
   if (!error && size && (flags & IOMAP_DIO_UNWRITTEN)) error = ext4_convert_unwritten_extents(in, pos, size);
   if (error) return error;
-  if (mutant_on(Mutant::Ext4SizeAfterDioSync)) {
-    // Mutant ext4-size-after-dio-sync (6.6.0, before 91562895f803): only i_size here;
+  if (ext4_size_after_dio_rw()) {
+    // 6.6.0 (and mutant ext4-size-after-dio-sync on later releases): only i_size here;
     // i_disksize moves in ext4_dio_write_iter after iomap_dio_rw returned, i.e. after
     // iomap_dio_complete's generic_write_sync.
     if (pos + size > i_size_read(in)) i_size_write(in, pos + size);
@@ -237,7 +243,7 @@ ssize_t ext4_dio_write_iter(kiocb* iocb, const user_buf& buf) {
   const iomap_ops* ops = ilock_shared && !unwritten ? ext4_iomap_overwrite_ops() : ext4_iomap_ops();
   ssize_t ret = iomap_dio_rw(iocb, buf, true, ops, &ext4_dio_write_ops, dio_flags);
   if (ret == -ENOTBLK) ret = 0;
-  if (extend && ret > 0 && mutant_on(Mutant::Ext4SizeAfterDioSync))
+  if (extend && ret > 0 && ext4_size_after_dio_rw())
     ext4_handle_inode_extension(in, offset, ret, count);  // 6.6.0: after the sync
   if (extend) {
     WARN_ON(ret == -EIOCBQUEUED, "ext4_dio_write_iter: extending write queued");

@@ -9,7 +9,8 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
   // The iomap-era kernels carry every 3.x fix listed here (all upstream by 5.8); the legacy
   // paths these guard are not run on them, except shared helpers (ext4_map_blocks, aio).
   if (f == Fix::IomapErrorCompletionInTask) return k == K::V6_18;
-  if (f == Fix::Ext4IomapEndNotblk) return k == K::V6_6;
+  if (f == Fix::Ext4IomapEndNotblk) return k == K::V6_6 || k == K::V6_6_0;
+  if (f == Fix::Ext4DioSizeInEndIo) return k == K::V6_6 || k == K::V6_18;
   if (model::is_iomap_kernel(k)) return f != Fix::Count_;
   switch (f) {
     case Fix::GenericDeferredCompletion:
@@ -37,6 +38,7 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
       return k == K::V3_12_fixed && fs == model::Fs::Xfs;
     case Fix::IomapErrorCompletionInTask:
     case Fix::Ext4IomapEndNotblk:
+    case Fix::Ext4DioSizeInEndIo:
     case Fix::Count_:
       break;  // decided above
   }

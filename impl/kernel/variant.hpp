@@ -103,6 +103,13 @@ enum class Fix {
   // 6.6 ext4_iomap_end: a direct write mapping that wrote 0 bytes returns -ENOTBLK (buffered
   // fallback); 6.18 has no ->iomap_end for ext4 DIO.
   Ext4IomapEndNotblk,
+  // 91562895f803 "ext4: properly sync file size update after O_SYNC direct IO" (6.7, in
+  // 6.6.3; with the 6.6.8 i_size test): ext4_dio_write_end_io moves i_size and i_disksize
+  // (ext4_handle_inode_extension) before iomap_dio_complete's generic_write_sync. 6.6.0
+  // moved only i_size there and i_disksize in ext4_dio_write_iter after iomap_dio_rw
+  // returned, i.e. after the sync: an O_(D)SYNC extending write was reported with its size
+  // not durable.
+  Ext4DioSizeInEndIo,
   Count_
 };
 
