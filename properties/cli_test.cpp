@@ -14,6 +14,7 @@
 
 #include "harness/run/corpus.hpp"
 #include "harness/run/differential.hpp"
+#include "harness/run/runner.hpp"
 #include "harness/run/shrink.hpp"
 
 #ifndef DIOCHECK_BIN
@@ -280,6 +281,27 @@ TEST(Cli, ShrinkKeepsALifecycleCaseValid) {
   EXPECT_EQ(after.property, before.property);
   EXPECT_LE(harness::size_of(after), harness::size_of(before));
   EXPECT_EQ(sh("replay " + out.string()).code, 0);
+}
+
+// A note a campaign wrote ("expected: ...; actual: ...") is rewritten for the shrunk case; a
+// note a person wrote is kept.
+TEST(Cli, ShrinkRewritesAVerdictNoteAndKeepsAPersonsNote) {
+  harness::Case c = harness::load_case(failing_case().string());
+  for (const std::string& note : {std::string("expected: stale; actual: stale"), std::string("written by a person")}) {
+    c.note = note;
+    const fs::path in = tmpdir("shrink-note") / "in.json", out = tmpdir("shrink-note") / "out.json";
+    harness::save_case(c, in.string());
+    ASSERT_EQ(sh("shrink " + in.string() + " --time 5 -o " + out.string()).code, 1);
+    const harness::Case after = harness::load_case(out.string());
+    if (harness::is_verdict_note(note)) {
+      harness::Runner runner;
+      const harness::Execution x = runner.replay(after.workload, after.config, after.schedule);
+      EXPECT_EQ(after.note, harness::verdict_note(x.verdict));
+      EXPECT_NE(after.note, note);
+    } else {
+      EXPECT_EQ(after.note, note);
+    }
+  }
 }
 
 TEST(Cli, ShowRendersTextHtmlAndPerfetto) {

@@ -14,7 +14,6 @@ struct Shrink : Command {
     const harness::Case c = harness::load_case(file);
     harness::ShrinkStats st;
     harness::Case s = harness::shrink(c, {.searches_per_candidate = 300, .seconds = seconds}, &st);
-    if (s.note.empty() || s.note == c.note) s.note = c.note;
     const std::string out = output.empty() ? file : output;
     harness::save_case(s, out);
     const auto a = harness::size_of(c), b = harness::size_of(s);

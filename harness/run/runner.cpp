@@ -91,8 +91,13 @@ Case case_of(const model::Workload& w, const model::Config& c, const std::string
   f.property = x.verdict.property;
   f.event = x.verdict.event;
   f.trace_hash = x.trace_hash;
-  f.note = "expected: " + x.verdict.expected + "; actual: " + x.verdict.actual;
+  f.note = verdict_note(x.verdict);
   return f;
+}
+
+std::string verdict_note(const Verdict& v) { return "expected: " + v.expected + "; actual: " + v.actual; }
+bool is_verdict_note(const std::string& note) {
+  return note.rfind("expected: ", 0) == 0 && note.find("; actual: ") != std::string::npos;
 }
 
 bool fails_without_mutants(Runner& r, const model::Workload& w, const model::Config& c, sched::Strategy& strategy,

@@ -66,6 +66,10 @@ Verdict verdict_of(const sched::Outcome& o, const std::vector<model::Violation>&
 
 // The reproducer of a failing execution `x` of (w, c) found by `strategy`.
 Case case_of(const model::Workload& w, const model::Config& c, const std::string& strategy, const Execution& x);
+// The note a found case gets ("expected: ...; actual: ..."), and whether a note is one (the
+// shrinker rewrites such a note for the smaller case; a note a person wrote is kept).
+std::string verdict_note(const Verdict& v);
+bool is_verdict_note(const std::string& note);
 
 // Mutant campaigns count a failure only if it is the mutants' doing: true if the same run
 // (workload, config minus its mutants, strategy from `seed`) fails on its own.

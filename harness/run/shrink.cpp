@@ -43,6 +43,7 @@ struct Shrinker {
       out.event = x.verdict.event;
       out.trace_hash = x.trace_hash;
       out.hash_version = model::kTraceHashVersion;
+      if (is_verdict_note(out.note)) out.note = verdict_note(x.verdict);  // describe the smaller case
       return out;
     };
     {
