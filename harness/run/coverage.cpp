@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -33,28 +32,18 @@ std::string site_name(const sched::Site& s) {
   return fmt::format("{}:{}", f, s.line);
 }
 
-namespace {
-
-bool site_less(const sched::Site& a, const sched::Site& b) {
-  return std::tie(a.fn, a.line) < std::tie(b.fn, b.line);
-}
-bool pair_less(const SitePair& a, const SitePair& b) {
-  if (!(a.first == b.first)) return site_less(a.first, b.first);
-  return site_less(a.second, b.second);
-}
-
-}  // namespace
-
 void PairRecorder::begin() {
   index_.clear();
   used_ = 0;
+  seen_.clear();
   pairs_.clear();
-  sorted_ = true;
 }
 
 PairRecorder::ObjState& PairRecorder::state(const void* obj) {
-  auto [it, fresh] = index_.try_emplace(obj, static_cast<std::uint32_t>(used_));
-  if (!fresh) return states_[it->second];
+  bool fresh = false;
+  std::uint32_t& slot = index_.find_or_add(obj, fresh);
+  if (!fresh) return states_[slot];
+  slot = static_cast<std::uint32_t>(used_);
   if (used_ == states_.size()) states_.emplace_back();
   ObjState& s = states_[used_++];
   s.written = false;
@@ -64,8 +53,9 @@ PairRecorder::ObjState& PairRecorder::state(const void* obj) {
 }
 
 void PairRecorder::emit(const sched::Site& first, const sched::Site& second) {
-  pairs_.push_back({first, second});
-  sorted_ = false;
+  bool fresh = false;
+  seen_.find_or_add({first, second}, fresh);
+  if (fresh) pairs_.push_back({first, second});
 }
 
 void PairRecorder::on_access(sched::ActorId actor, const void* obj, sched::Access a, sched::Site site) {
@@ -84,15 +74,6 @@ void PairRecorder::on_access(sched::ActorId actor, const void* obj, sched::Acces
   s.written = true;
   s.writer = actor;
   s.write_site = site;
-}
-
-const std::vector<SitePair>& PairRecorder::pairs() {
-  if (!sorted_) {
-    std::sort(pairs_.begin(), pairs_.end(), pair_less);
-    pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
-    sorted_ = true;
-  }
-  return pairs_;
 }
 
 std::vector<std::string> completion_cases(const model::Trace& t, const model::Workload& w, model::Kernel k) {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/run/stamped_table.hpp"
 #include "harness/sched/types.hpp"
 #include "model/config.hpp"
 #include "model/event.hpp"
@@ -31,6 +32,12 @@ struct SitePair {
 struct SitePairHash {
   std::size_t operator()(const SitePair& p) const noexcept;
 };
+struct ObjectHash {  // objects are aligned: mix the address so its low bits spread
+  std::size_t operator()(const void* p) const noexcept {
+    const std::uint64_t x = reinterpret_cast<std::uintptr_t>(p) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>(x ^ (x >> 29));
+  }
+};
 // "generic_perform_write:214" for a site (the function's bare name and the line).
 std::string site_name(const sched::Site& s);
 
@@ -39,8 +46,8 @@ class PairRecorder final : public sched::AccessObserver {
  public:
   void begin();  // before each execution
   void on_access(sched::ActorId actor, const void* obj, sched::Access a, sched::Site site) override;
-  // This execution's distinct pairs (sorted, unique).
-  const std::vector<SitePair>& pairs();
+  // This execution's distinct pairs, in the order they first occurred.
+  const std::vector<SitePair>& pairs() const { return pairs_; }
 
  private:
   struct Reader {
@@ -56,11 +63,11 @@ class PairRecorder final : public sched::AccessObserver {
   ObjState& state(const void* obj);
   void emit(const sched::Site& first, const sched::Site& second);
 
-  std::unordered_map<const void*, std::uint32_t> index_;
+  StampedTable<const void*, std::uint32_t, ObjectHash> index_;  // object -> states_ slot
   std::vector<ObjState> states_;  // reused across executions (their reader vectors too)
   std::size_t used_ = 0;
+  StampedTable<SitePair, bool, SitePairHash> seen_;  // pairs_ as a set
   std::vector<SitePair> pairs_;
-  bool sorted_ = true;
 };
 
 // The race-table row of every direct I/O and the context of every AIO completion in a
