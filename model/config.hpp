@@ -41,6 +41,9 @@ inline constexpr Kernel kIomapKernels[] = {Kernel::V6_6, Kernel::V6_18};
 inline constexpr Kernel kAllKernels[] = {Kernel::V3_11, Kernel::V7b7a8665, Kernel::V3_12,
                                          Kernel::V3_12_fixed, Kernel::V6_6, Kernel::V6_18};
 inline constexpr bool is_iomap_kernel(Kernel k) { return k == Kernel::V6_6 || k == Kernel::V6_18; }
+struct Workload;
+// Why the workload cannot run on kernel k ("" = it can): io_uring (5.1) exists on 6.x only.
+std::string kernel_error(const Workload& w, Kernel k);
 inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
 
 }  // namespace dc::model

@@ -125,7 +125,8 @@ std::string describe_op(const model::Op& op) {
   std::string s = fmt::format("op{} {}", op.id, model::to_string(op.kind));
   if (op.file != 0) s += fmt::format(" @file{}", op.file);  // no mark: file 0
   switch (op.kind) {
-    case OpKind::GetEvents: s += fmt::format(" nr={}", op.nr); break;
+    case OpKind::GetEvents:
+    case OpKind::UringWait: s += fmt::format(" nr={}", op.nr); break;
     case OpKind::Truncate: s += fmt::format(" to {}", op.len); break;
     case OpKind::Fsync: if (op.dsync) s += " (fdatasync)"; break;
     case OpKind::Close: case OpKind::Open: case OpKind::Evict: case OpKind::Unmount: case OpKind::Crash: break;
