@@ -281,7 +281,7 @@ class TaskRun {
     }
     switch (op.kind) {
       case OpKind::AioWrite:
-      case OpKind::AioRead:
+      case OpKind::AioRead: return aio_submit(op);
       case OpKind::GetEvents: return get_events(op);
       case OpKind::UringWrite:  // refused by the workload check (aio_* use io_uring here)
       case OpKind::UringRead:
