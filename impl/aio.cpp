@@ -64,6 +64,10 @@ long io_submit_one(kioctx* ctx, file* f, std::uint32_t op, bool is_read, loff_t 
 
 void aio_complete(kiocb* iocb, ssize_t res, ssize_t res2) {
   kasan_check(iocb, "aio_complete");
+  if (iocb->ki_complete) {  // iocb->ki_complete of another front end (io_uring's io_complete_rw)
+    iocb->ki_complete(iocb, res);
+    return;
+  }
   if (is_sync_kiocb(iocb)) {
     sched_point(iocb);
     iocb->ki_user_data = res;
@@ -120,6 +124,10 @@ long io_getevents(kioctx* ctx, unsigned nr, std::vector<io_event>* out) {
 }
 
 void io_complete_rw_caller(kiocb* iocb) {
+  if (iocb->ki_complete) {  // the io_uring front end: io_complete_rw sees dio_complete set
+    iocb->ki_complete(iocb, 0);
+    return;
+  }
   kioctx* ctx = iocb->ki_ctx;
   sched_point(&ctx->task_work);  // llist_add to the issuer's task_work
   ctx->task_work.push_back(iocb);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "impl/aio.hpp"
+#include "impl/io_uring.hpp"
 #include "impl/fs/ext4.hpp"
 #include "impl/fs/xfs.hpp"
 #include "impl/kernel/execution.hpp"
@@ -32,6 +33,10 @@ struct Machine::Impl {
     // program (and the host runner), a task never waits for more events than that, so an
     // io_submit rejected by an injected kiocb failure does not leave it blocked forever.
     std::uint32_t outstanding = 0;
+    // io_uring_setup at the task's first io_uring op (no ids drawn for workloads without one)
+    std::unique_ptr<io_ring_ctx> ring;
+    std::uint32_t uring_outstanding = 0;  // submitted SQEs whose CQE userspace has not consumed
+    std::size_t index = 0;
   };
 
   model::Workload w;
@@ -74,6 +79,7 @@ Machine::Machine(const model::Workload& w, const model::Config& c) : impl_(std::
     throw std::invalid_argument(fmt::format("filesystem {} is not ported yet", model::to_string(c.fs)));
   if (w.sector_size == 0 || w.block_size < w.sector_size || w.block_size % w.sector_size)
     throw std::invalid_argument("block size must be a multiple of the sector size");
+  if (const std::string why = model::kernel_error(w, c.kernel); !why.empty()) throw std::invalid_argument(why);
 }
 
 Machine::~Machine() = default;
@@ -145,6 +151,7 @@ void Machine::Impl::mount() {
   for (const model::Task& task : w.tasks) {
     auto t = std::make_unique<TaskState>();
     t->task = &task;
+    t->index = tasks.size();
     for (std::size_t f = 0; f < inos.size(); ++f) t->fds.emplace_back();
     tasks.push_back(std::move(t));
   }
@@ -304,6 +311,41 @@ long Machine::Impl::run_op(TaskState& t, const model::Op& op) {
       if (r == 0) ++t.outstanding;
       return r == 0 ? 1 : r;
     }
+    case OpKind::UringWrite:
+    case OpKind::UringRead: {
+      const bool rd = op.kind == OpKind::UringRead;
+      if (!t.ring) {
+        t.ring = std::make_unique<io_ring_ctx>();
+        io_uring_setup(t.ring.get(), fmt::format("iou-wrk-{}", t.index), c.iomap_caller_comp);
+      }
+      user_buf buf;
+      buf.len = len;
+      std::vector<std::uint32_t>* rb = nullptr;
+      if (rd) {
+        rb = &read_bufs[op.id];
+        read_offsets[op.id] = off;
+        rb->assign(static_cast<std::size_t>(std::max<loff_t>(1, (off % ss + len + ss - 1) / ss)), model::kZero);
+        buf.read = rb->data();
+      } else {
+        buf.write_id = model::write_id_of(op);
+      }
+      const long r = io_uring_submit_rw(t.ring.get(), fd.dfile, op.id, rd, off, buf, rb, op.dsync);
+      if (r == 1) ++t.uring_outstanding;
+      return r;
+    }
+    case OpKind::UringWait: {
+      std::vector<io_event> evs;
+      const auto nr = std::min<std::uint32_t>(op.nr, t.uring_outstanding);
+      t.uring_outstanding -= nr;
+      if (!t.ring) return 0;  // no ring, nothing to wait for
+      const long n = io_uring_wait_cqes(t.ring.get(), nr, &evs);
+      for (const io_event& ev : evs) {
+        ktrace(model::EvKind::AioReaped, ev.obj, ev.res, 0, 0, ev.op);
+        if (ev.read_buf && ev.res >= 0)
+          emit_read(ev.op, read_offsets[ev.op], ev.res, ev.read_buf->data());
+      }
+      return n;
+    }
     case OpKind::GetEvents: {
       std::vector<io_event> evs;
       const auto nr = std::min<std::uint32_t>(op.nr, t.outstanding);
@@ -393,9 +435,11 @@ void Machine::Impl::run_task(std::size_t idx) {
     const long r = run_op(t, op);
     ktrace(model::EvKind::OpEnd, 0, r);
     if (t.ctx.caller_comp) task_work_run(&t.ctx);  // return to user space
+    if (t.ring) io_uring_task_work_run(t.ring.get());
   }
   if (tr) tr->set_op(current_actor(), model::kNoOp);
   if (t.ctx.caller_comp) io_uring_task_exit(&t.ctx);  // do_exit
+  if (t.ring) io_uring_task_exit(t.ring.get());
   if (--tasks_left == 0 && !unmounted && !crashed)
     scheduler().spawn("umount", Ctx::Process, [this] { teardown(); });
 }

@@ -51,6 +51,29 @@ void inode_unlock(inode* in) {
 }
 void inode_lock_shared(inode* in) { down_read(&in->i_rwsem); }
 void inode_unlock_shared(inode* in) { up_read(&in->i_rwsem); }
+bool inode_trylock(inode* in) { return down_write_trylock(&in->i_rwsem); }
+bool inode_trylock_shared(inode* in) { return down_read_trylock(&in->i_rwsem); }
+
+bool filemap_range_has_page(inode* in, loff_t start, loff_t end) {
+  const address_space& m = in->i_mapping;
+  sched_point(&in->i_mapping, Access::Read);  // the xarray walk under RCU
+  const auto bs = static_cast<loff_t>(in->i_sb->s_blocksize);
+  auto it = m.pages.lower_bound(static_cast<std::uint64_t>(start / bs));
+  return it != m.pages.end() && static_cast<loff_t>(it->first) <= end / bs;
+}
+
+bool filemap_range_needs_writeback(inode* in, loff_t start, loff_t end) {
+  const address_space& m = in->i_mapping;
+  sched_point(&in->i_mapping, Access::Read);
+  const auto bs = static_cast<loff_t>(in->i_sb->s_blocksize);
+  const auto first = static_cast<std::uint64_t>(start / bs), last = static_cast<std::uint64_t>(end / bs);
+  for (auto it = m.pages.lower_bound(first); it != m.pages.end() && it->first <= last; ++it)
+    if (it->second.dirty) return true;
+  for (auto it = m.writeback.lower_bound(first); it != m.writeback.end() && it->first <= last; ++it)
+    if (it->second > 0) return true;
+  auto lk = m.locked.lower_bound(first);  // folio_test_locked: writeback is about to start
+  return lk != m.locked.end() && *lk <= last;
+}
 
 // Plain loads and stores, as in the kernel: no scheduling point, but recorded accesses.
 loff_t i_size_read(const inode* in) {

@@ -200,13 +200,18 @@ struct kiocb {
   // iocb->dio_complete(iocb->private) is what the issuer's task_work runs.
   bool ki_caller_comp = false;
   ssize_t (*dio_complete)(void*) = nullptr;
+  // io_uring's kiocb (impl/io_uring.cpp): IOCB_NOWAIT on the inline issue, ki_complete =
+  // io_complete_rw, and the request it is embedded in (cmd_to_io_kiocb).
+  bool ki_nowait = false;
+  void (*ki_complete)(kiocb* iocb, long res) = nullptr;
+  void* ki_req = nullptr;
   int ki_users = 0;      // 3.11 only
   bool ki_cancel = false;  // 3.11 only: KIOCB_CANCELLED
   // sync kiocb completion
   ssize_t ki_user_data = 0;
   model::ObjId id = 0;
 };
-inline bool is_sync_kiocb(const kiocb* k) { return k->ki_ctx == nullptr; }
+inline bool is_sync_kiocb(const kiocb* k) { return k->ki_ctx == nullptr && k->ki_complete == nullptr; }
 // The O_(D)SYNC predicate of one write (file flag, IS_SYNC, or per-I/O RWF_DSYNC).
 bool iocb_is_dsync(const kiocb* k);
 
@@ -247,6 +252,11 @@ void inode_dio_wait(inode* in);
 void inode_lock(inode* in);
 void inode_unlock(inode* in);
 void inode_lock_shared(inode* in);    // 6.x only
+bool inode_trylock(inode* in);        // 6.x only (IOCB_NOWAIT)
+bool inode_trylock_shared(inode* in); // 6.x only (IOCB_NOWAIT)
+// filemap_range_has_page / filemap_range_needs_writeback (a NOWAIT DIO must not block on them)
+bool filemap_range_has_page(inode* in, loff_t start, loff_t end);
+bool filemap_range_needs_writeback(inode* in, loff_t start, loff_t end);
 void inode_unlock_shared(inode* in);  // 6.x only
 loff_t i_size_read(const inode* in);
 void i_size_write(inode* in, loff_t size);

@@ -12,7 +12,7 @@ namespace detail {
 std::size_t OpFacts::reported() const { return is_aio() ? reaped : end; }
 std::int64_t OpFacts::reported_res() const { return is_aio() ? reaped_res : end_res; }
 bool OpFacts::is_aio() const {
-  return op->kind == OpKind::AioWrite || op->kind == OpKind::AioRead;
+  return is_async_submit(op->kind);  // io_submit or io_uring: the result comes later
 }
 bool OpFacts::is_direct() const {
   return is_aio() || op->kind == OpKind::PWrite || op->kind == OpKind::PRead;

@@ -48,6 +48,9 @@ inline constexpr Kernel kEveryKernel[] = {Kernel::V3_11, Kernel::V7b7a8665, Kern
 inline constexpr bool is_iomap_kernel(Kernel k) {
   return k == Kernel::V6_6 || k == Kernel::V6_18 || k == Kernel::V6_6_0;
 }
+struct Workload;
+// Why the workload cannot run on kernel k ("" = it can): io_uring (5.1) exists on 6.x only.
+std::string kernel_error(const Workload& w, Kernel k);
 inline constexpr Fs kAllFs[] = {Fs::Ext4, Fs::Xfs};
 
 }  // namespace dc::model

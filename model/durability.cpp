@@ -41,7 +41,8 @@ void check_inv10(const Facts& f, Out& out) {
   const Workload& w = *f.w;
   std::vector<const OpFacts*> dsync;
   for (const auto& [id, o] : f.ops)
-    if (o.op->kind == OpKind::AioWrite && f.dsync_write(*o.op)) dsync.push_back(&o);
+    if ((o.op->kind == OpKind::AioWrite || o.op->kind == OpKind::UringWrite) && f.dsync_write(*o.op))
+      dsync.push_back(&o);
   if (dsync.empty()) return;
 
   Extents ext(w);

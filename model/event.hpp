@@ -92,7 +92,11 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
                "workload has several files; otherwise every inode event is file 0's)")      \
   X(DioCallerComp, "iomap (6.x) with IOMAP_DIO_CALLER_COMP (Config::iomap_caller_comp): the "  \
                    "completion that dropped dio->ref to 0 queued iomap_dio_complete as task_work " \
-                   "of the issuing task (io_uring's io_complete_rw); obj = dio")
+                   "of the issuing task (io_uring's io_complete_rw); obj = dio")                \
+  X(UringPunt, "io_uring (6.x): the issue of request `obj` (kiocb) gave a=-EAGAIN (NOWAIT "       \
+               "refused) or a short count b=bytes done so far; io-wq reissues it blocking")     \
+  X(UringTaskWork, "io_uring (6.x): io_complete_rw queued io_req_rw_complete as task_work of "   \
+                   "the submitter; obj = kiocb, a = res (the CQE is posted when it runs)")
 
 // Payload decisions the reference model (model/checker.hpp, docs/model.md) relies on, where
 // the one-line docs above were ambiguous. Additive: no existing meaning changes.
@@ -102,6 +106,10 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
 //    AioComplete and one AioReaped follow), < 0 = rejected (then none).
 //  - AioComplete: obj = kiocb, op = the iocb's workload op, a = res.
 //  - AioReaped of one io_getevents call lie between that GetEvents op's OpBegin and OpEnd.
+//  - io_uring ops (UringWrite/UringRead): OpEnd is the io_uring_enter submit return (1 or
+//    -errno, as io_submit); AioComplete is the CQE posted into the CQ ring (a = cqe.res), by the
+//    submitter (inline result, or its task_work) or by the io-wq worker; AioReaped is the CQE
+//    consumed by a UringWait of the same task.
 //  - ReadData: one per successful read op (sync reads before their OpEnd; AIO reads at
 //    completion or reap), a = offset, b = bytes returned (== the result); the data slice has
 //    one write id per file sector overlapping [a, a+b), starting at sector a / sector_size.

@@ -24,16 +24,24 @@ const char* to_string(OpKind k) {
     case OpKind::Crash: return "crash";
     case OpKind::Open: return "open";
     case OpKind::Evict: return "evict";
+    case OpKind::UringWrite: return "uring_write";
+    case OpKind::UringRead: return "uring_read";
+    case OpKind::UringWait: return "uring_wait";
   }
   return "?";
 }
 
 bool is_write(OpKind k) {
-  return k == OpKind::AioWrite || k == OpKind::PWrite || k == OpKind::BufWrite;
+  return k == OpKind::AioWrite || k == OpKind::PWrite || k == OpKind::BufWrite || k == OpKind::UringWrite;
 }
 bool uses_file(OpKind k) {
-  return k != OpKind::GetEvents && k != OpKind::Unmount && k != OpKind::Crash;
+  return k != OpKind::GetEvents && k != OpKind::Unmount && k != OpKind::Crash && k != OpKind::UringWait;
 }
+bool is_async_submit(OpKind k) {
+  return k == OpKind::AioWrite || k == OpKind::AioRead || k == OpKind::UringWrite || k == OpKind::UringRead;
+}
+bool is_reap(OpKind k) { return k == OpKind::GetEvents || k == OpKind::UringWait; }
+bool is_uring(OpKind k) { return k == OpKind::UringWrite || k == OpKind::UringRead || k == OpKind::UringWait; }
 
 std::string lifecycle_error(const Workload& w) {
   for (std::size_t t = 0; t < w.tasks.size(); ++t) {
@@ -51,7 +59,19 @@ std::string lifecycle_error(const Workload& w) {
   return "";
 }
 
-bool is_read(OpKind k) { return k == OpKind::AioRead || k == OpKind::PRead || k == OpKind::BufRead; }
+bool is_read(OpKind k) {
+  return k == OpKind::AioRead || k == OpKind::PRead || k == OpKind::BufRead || k == OpKind::UringRead;
+}
+
+std::string kernel_error(const Workload& w, Kernel k) {
+  if (is_iomap_kernel(k)) return "";
+  for (const Task& t : w.tasks)
+    for (const Op& op : t.ops)
+      if (is_uring(op.kind))
+        return fmt::format("op {} is {}: io_uring does not exist on kernel {} (only 6.6 and 6.18 have it)", op.id,
+                           to_string(op.kind), to_string(k));
+  return "";
+}
 
 const char* to_string(Kernel k) {
   switch (k) {

@@ -26,6 +26,11 @@ enum class OpKind : std::uint8_t {
   Open,        // open the file again after this task's Close (new O_DIRECT and buffered fds)
   Evict,       // reclaim the file's inode if nothing uses it (prune_icache_sb -> evict): 1 if
                // evicted, 0 if in use or already gone; the next open reads it from disk
+  // Appended (issue 15): io_uring as a second front end (6.x only; one ring per task).
+  UringWrite,  // IORING_OP_WRITE on the O_DIRECT fd, submitted by io_uring_enter (returns 1 at
+               // submission, as io_submit); the result is what its CQE carries
+  UringRead,   // IORING_OP_READ on the O_DIRECT fd
+  UringWait,   // io_uring_enter(GETEVENTS, min_complete = nr), then the `nr` CQEs are consumed
 };
 
 struct Op {
@@ -35,7 +40,7 @@ struct Op {
   std::uint64_t len = 0;      // bytes (Truncate: the new size)
   bool dsync = false;         // per-I/O RWF_DSYNC (writes) / fdatasync (Fsync)
   bool keep_size = false;     // Fallocate: FALLOC_FL_KEEP_SIZE
-  std::uint32_t nr = 1;       // GetEvents: how many completions to wait for
+  std::uint32_t nr = 1;       // GetEvents / UringWait: how many completions to wait for
   std::uint32_t file = 0;     // which file of the workload (< Workload::files); not used by
                               // GetEvents, Unmount, Crash
   friend bool operator==(const Op&, const Op&) = default;
@@ -99,5 +104,10 @@ std::string lifecycle_error(const Workload& w);
 const char* to_string(OpKind k);
 bool is_write(OpKind k);
 bool is_read(OpKind k);
+// Submitted now, result later (io_submit or io_uring): AioWrite/AioRead/UringWrite/UringRead.
+bool is_async_submit(OpKind k);
+// Hands completions to userspace: GetEvents (the AIO ring) or UringWait (the CQ ring).
+bool is_reap(OpKind k);
+bool is_uring(OpKind k);
 
 }  // namespace dc::model

@@ -81,7 +81,8 @@ TEST(Cli, BadUsageIsOneLineAndExitTwo) {
   for (const char* args : {"--no-such-option", "fuzz --kernel 2.6 --executions 1", "fuzz --fs btrfs --executions 1",
                            "fuzz --mutant no-such-mutant --executions 1", "fuzz --strategy best --executions 1",
                            "fuzz --shard 3/2 --executions 1", "fuzz", "explore --scenario S9",
-                           "replay /no/such/file.json", "mutants --kernel 2.6", "host --differential --kernel all"}) {
+                           "replay /no/such/file.json", "mutants --kernel 2.6", "host --differential --kernel all",
+                           "fuzz --kernel 3.12 --io-uring --executions 1"}) {
     const Result r = sh(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.out;
     EXPECT_EQ(lines(r.out), 1u) << args << ": " << r.out;
@@ -149,19 +150,28 @@ TEST(Cli, CorruptCorpusFilesAreRejectedNamingTheField) {
   };
   const std::vector<Bad> bad = {
       {"invalid.json", "{ not json", "invalid JSON"},
-      {"version.json", replace(good, "\"version\": 4", "\"version\": 7"), "version 7 is not supported"},
+      {"version.json", replace(good, "\"version\": 5", "\"version\": 7"), "version 7 is not supported"},
       // several files (format version 3): a file index must name one of the workload's files
       {"file.json", replace(good, "\"op\": \"", "\"file\": 5, \"op\": \""), "file index 5 is not below workload.files (1)"},
       {"files.json", replace(good, "\"inode_sync\"", "\"files\": 9, \"inode_sync\""), "must be 1..4"},
-      {"oldfile.json", replace(replace(good, "\"version\": 4", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
+      {"oldfile.json", replace(replace(good, "\"version\": 5", "\"version\": 2"), "\"op\": \"", "\"file\": 0, \"op\": \""),
        "needs case format version 3"},
       // the open-file lifecycle (format version 4): shared files and open/evict need it, and a
       // task may open only a file it closed
-      {"oldshared.json", replace(replace(good, "\"version\": 4", "\"version\": 3"), "\"inode_sync\"", "\"shared_files\": true, \"inode_sync\""),
+      {"oldshared.json", replace(replace(good, "\"version\": 5", "\"version\": 3"), "\"inode_sync\"", "\"shared_files\": true, \"inode_sync\""),
        "needs case format version 4"},
       {"reopen.json",
        replace(good, "\"tasks\": [\n      [\n", "\"tasks\": [\n      [\n        {\"op\": \"open\", \"id\": 999999, \"offset\": 0, \"len\": 0},\n"),
        "which the task still has open"},
+      // io_uring ops (format version 5), and only on the 6.x kernels
+      {"olduring.json",
+       replace(replace(good, "\"version\": 5", "\"version\": 4"), "\"tasks\": [\n      [\n",
+               "\"tasks\": [\n      [\n        {\"op\": \"uring_write\", \"id\": 999999, \"offset\": 0, \"len\": 4096},\n"),
+       "needs case format version 5"},
+      {"uring3x.json",
+       replace(good, "\"tasks\": [\n      [\n",
+               "\"tasks\": [\n      [\n        {\"op\": \"uring_write\", \"id\": 999999, \"offset\": 0, \"len\": 4096},\n"),
+       "io_uring does not exist on kernel 3.12"},
       {"kernel.json", replace(good, "\"kernel\": \"3.12\"", "\"kernel\": \"4.0\""), "kernel"},
       {"mutant.json", replace(good, "\"mutants\": []", "\"mutants\": [\"no-such\"]"), "unknown mutant"},
       {"inapplicable.json", replace(good, "\"mutants\": []", "\"mutants\": [\"aio-complete-before-conversion\"]"),

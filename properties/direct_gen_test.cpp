@@ -58,6 +58,12 @@ std::vector<Named> option_sets() {
   v.push_back({"lifecycle", lifecycle});
   lifecycle.files = 2;
   v.push_back({"lifecycle-files", lifecycle});
+  GenOptions uring = crash;  // io_uring front end (issue 15): fuzz --io-uring on a 6.x cell
+  uring.io_uring = true;
+  uring.kernels = {model::Kernel::V6_18};
+  v.push_back({"io-uring", uring});
+  uring.lifecycle = true;  // the main job's options plus --io-uring
+  v.push_back({"io-uring-lifecycle", uring});
   GenOptions plain;
   plain.misaligned = plain.sub_block = plain.buffered = plain.truncate = plain.faults = plain.preallocated = false;
   plain.kernels = {std::begin(model::kDirectIoKernels), std::end(model::kDirectIoKernels)};
@@ -78,6 +84,37 @@ TEST(DirectGen, DrawsWhatRapidcheckDraws) {
         ASSERT_EQ(draw_config(o, seed, size), sample(cg, seed, size)) << name << " size " << size << " seed " << i;
       }
     }
+}
+
+// --io-uring changes nothing on 3.x options, and on 6.x turns most tasks' AIO into io_uring
+// (every uring op in a task that reaps through uring_wait, never mixed with io_getevents).
+TEST(DirectGen, IoUringOnlyOn6xAndWholeTasks) {
+  GenOptions o;
+  o.crash = true;
+  GenOptions u = o;
+  u.io_uring = true;
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    const std::uint64_t seed = sched::mix_seed(0x10ae, i);
+    ASSERT_EQ(draw_workload(u, seed, rc::kNominalSize), draw_workload(o, seed, rc::kNominalSize)) << i;
+  }
+  u.kernels = {model::Kernel::V6_6};
+  std::size_t uring_tasks = 0, aio_tasks = 0;
+  for (std::uint64_t i = 0; i < 400; ++i) {
+    const model::Workload w = draw_workload(u, sched::mix_seed(0x10ae, i), rc::kNominalSize);
+    for (const auto& t : w.tasks) {
+      bool uring = false, aio = false;
+      for (const auto& op : t.ops) {
+        uring = uring || model::is_uring(op.kind);
+        aio = aio || op.kind == model::OpKind::AioWrite || op.kind == model::OpKind::AioRead ||
+              op.kind == model::OpKind::GetEvents;
+      }
+      ASSERT_FALSE(uring && aio) << "seed " << i;
+      uring_tasks += uring;
+      aio_tasks += aio;
+    }
+  }
+  EXPECT_GT(uring_tasks, 2 * aio_tasks);
+  EXPECT_GT(aio_tasks, 0u);
 }
 
 // The lifecycle workloads are possible ones (model::lifecycle_error), and the generator does

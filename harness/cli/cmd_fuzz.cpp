@@ -27,7 +27,7 @@ struct Fuzz : Command {
   int jobs = default_jobs();
   harness::ExhaustiveOptions exhaustive;
   std::uint32_t files = 1;
-  bool json = false, quiet = false, stop_at_first = false, caller_comp = false, lifecycle = false;
+  bool json = false, quiet = false, stop_at_first = false, caller_comp = false, lifecycle = false, io_uring = false;
 
   int run() override {
     const harness::CampaignOptions o = options();
@@ -67,6 +67,10 @@ struct Fuzz : Command {
       throw UsageError(fmt::format("--files must be 1..{}", model::kMaxFiles));
     o.gen.files = files;  // 1: the campaign mapping unchanged (docs/campaigns.md)
     o.gen.lifecycle = lifecycle;  // off: the mapping unchanged
+    // io_uring exists on the 6.x cells only; their mapping changes, the 3.x cells' does not
+    if (io_uring && std::none_of(o.kernels.begin(), o.kernels.end(), [](model::Kernel k) { return model::is_iomap_kernel(k); }))
+      throw UsageError("--io-uring needs a 6.x kernel (6.6, 6.18): io_uring does not exist on 3.x");
+    o.gen.io_uring = io_uring;
     return o;
   }
 
@@ -118,6 +122,9 @@ void add_options(CLI::App* c, Fuzz& f) {
   c->add_flag("--iomap-caller-comp", f.caller_comp,
               "6.6/6.18: AIO writes carry IOCB_DIO_CALLER_COMP (io_uring 099ada2c8726..838b35bb6a89): "
               "completions run as the issuer's task_work");
+  c->add_flag("--io-uring", f.io_uring,
+              "6.6/6.18 cells: most tasks submit through io_uring (IORING_OP_WRITE/READ, NOWAIT issue, io-wq, "
+              "CQEs posted by task_work) instead of io_submit (its own seed mapping)");
   c->add_flag("--json", f.json, "Machine-readable summary on stdout");
   c->add_flag("--quiet", f.quiet, "No progress line");
 }

@@ -114,19 +114,27 @@ void write_findings(harness::CampaignResult& r, const std::string& dir) {
 std::size_t mark_known(harness::CampaignResult& r, const std::string& dir) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) return 0;
   std::set<std::string> keys;
-  // the configuration switches that make a different kernel are part of the key
-  auto key = [](const model::Config& c, const std::string& p) {
-    return fmt::format("{}|{}|{}|{}|{}", model::to_string(c.kernel), model::to_string(c.fs),
-                       fmt::join(harness::mutant_names(c.mutants), ","), c.iomap_caller_comp ? "caller-comp" : "", p);
+  // the configuration switches that make a different kernel are part of the key, and so is the
+  // io_uring front end: a finding through it is not hidden by an io_submit one
+  auto uses_uring = [](const model::Workload& w) {
+    for (const auto& t : w.tasks)
+      for (const auto& op : t.ops)
+        if (model::is_uring(op.kind)) return true;
+    return false;
+  };
+  auto key = [&](const harness::Case& c, const std::string& p) {
+    return fmt::format("{}|{}|{}|{}|{}|{}", model::to_string(c.config.kernel), model::to_string(c.config.fs),
+                       fmt::join(harness::mutant_names(c.config.mutants), ","),
+                       c.config.iomap_caller_comp ? "caller-comp" : "", uses_uring(c.workload) ? "io_uring" : "", p);
   };
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().extension() == ".json") {
       const harness::Case c = harness::load_case(e.path().string());
-      keys.insert(key(c.config, c.property));
+      keys.insert(key(c, c.property));
     }
   std::size_t n = 0;
   for (auto& f : r.findings)
-    if (keys.count(key(f.reproducer.config, f.property))) {
+    if (keys.count(key(f.reproducer, f.property))) {
       f.known = true;
       ++n;
     }

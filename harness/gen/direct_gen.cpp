@@ -252,7 +252,7 @@ model::Workload draw_one_file(const GenOptions& o, const Rng& random, int size) 
 }  // namespace
 
 model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size) {
-  if (o.files <= 1 && !o.lifecycle) return draw_one_file(o, Rng(seed), size);
+  if (!draws_bits(o)) return draw_one_file(o, Rng(seed), size);
   // mapcat(one-file workload, map(bits)): the workload from the first half, the bits from the split
   Rng r1(seed);
   const Rng r2 = r1.split();
@@ -260,6 +260,7 @@ model::Workload draw_workload(const GenOptions& o, std::uint64_t seed, int size)
   const std::uint64_t bits = in_range<std::uint64_t>(r2, rc::kNominalSize, 0, UINT64_MAX);
   assign_files(w, o, bits);
   add_lifecycle(w, o, bits);
+  add_io_uring(w, o, bits);
   return w;
 }
 

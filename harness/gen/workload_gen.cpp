@@ -118,7 +118,13 @@ rc::Gen<std::vector<model::Range>> ranges_gen(std::uint32_t block, std::uint32_t
 GenOptions one_file(GenOptions o) {
   o.files = 1;
   o.lifecycle = false;
+  o.io_uring = false;
   return o;
+}
+
+bool io_uring_applies(const GenOptions& o) {
+  return o.io_uring && !o.kernels.empty() &&
+         std::all_of(o.kernels.begin(), o.kernels.end(), [](model::Kernel k) { return model::is_iomap_kernel(k); });
 }
 
 struct SplitMix64 {
@@ -194,14 +200,30 @@ void add_lifecycle(model::Workload& w, const GenOptions& o, std::uint64_t bits) 
   number_ops(w);
 }
 
+bool draws_bits(const GenOptions& o) { return o.files > 1 || o.lifecycle || io_uring_applies(o); }
+
+void add_io_uring(model::Workload& w, const GenOptions& o, std::uint64_t bits) {
+  if (!io_uring_applies(o)) return;
+  SplitMix64 next{bits ^ 0x696f5f7572696e67ULL};  // "io_uring": apart from the other streams
+  for (auto& t : w.tasks) {
+    if (next() % 4 == 0) continue;  // this task keeps io_submit
+    for (auto& op : t.ops) {
+      if (op.kind == OpKind::AioWrite) op.kind = OpKind::UringWrite;
+      else if (op.kind == OpKind::AioRead) op.kind = OpKind::UringRead;
+      else if (op.kind == OpKind::GetEvents) op.kind = OpKind::UringWait;
+    }
+  }
+}
+
 rc::Gen<model::Workload> workload(const GenOptions& o) {
-  if (o.files > 1 || o.lifecycle)
+  if (draws_bits(o))
     return rc::gen::mapcat(workload(one_file(o)), [o](model::Workload w) {
       return rc::gen::map(rc::gen::resize(rc::kNominalSize, rc::gen::inRange<std::uint64_t>(0, UINT64_MAX)),
                           [o, w](std::uint64_t bits) {
                             model::Workload x = w;
                             assign_files(x, o, bits);
                             add_lifecycle(x, o, bits);
+                            add_io_uring(x, o, bits);
                             return x;
                           });
     });

@@ -48,6 +48,10 @@ struct GenOptions {
   // a task closes a file (while AIO may be in flight), every task closes one and one evicts its
   // inode, and later ops open it again. Drawn like `files` (the bits of the seed's second half).
   bool lifecycle = false;
+  // io_uring (issue 15, `fuzz --io-uring`): when every kernel of `kernels` is a 6.x one, each
+  // task's io_submit ops become io_uring ops (uring_write / uring_read / uring_wait) with
+  // probability 3/4, drawn like `files` (the bits of the seed's second half). Off: no change.
+  bool io_uring = false;
   std::vector<model::Kernel> kernels{model::Kernel::V3_12_fixed};
   std::vector<model::Fs> filesystems{model::Fs::Ext4, model::Fs::Xfs};
 };
@@ -66,6 +70,12 @@ void assign_files(model::Workload& w, const GenOptions& o, std::uint64_t bits);
 // With o.lifecycle, adds the Close / Evict / Open ops and shared_files to a workload whose
 // files are assigned, from its own splitmix64 stream of `bits`; renumbers the ops.
 void add_lifecycle(model::Workload& w, const GenOptions& o, std::uint64_t bits);
+
+// With o.io_uring on 6.x-only options, turns some tasks' AIO into io_uring (own splitmix64
+// stream of `bits`). Shared by workload() and draw_workload().
+void add_io_uring(model::Workload& w, const GenOptions& o, std::uint64_t bits);
+// Does the seed's split carry bits for files / lifecycle / io_uring (the mapcat mappings)?
+bool draws_bits(const GenOptions& o);
 
 // Draw one value outside of a property, deterministically from a seed.
 template <class T>

@@ -283,6 +283,9 @@ class TaskRun {
       case OpKind::AioWrite:
       case OpKind::AioRead: return aio_submit(op);
       case OpKind::GetEvents: return get_events(op);
+      case OpKind::UringWrite:  // refused by the workload check (aio_* use io_uring here)
+      case OpKind::UringRead:
+      case OpKind::UringWait: return end(op, -EINVAL);
       case OpKind::PWrite: return sync_write(op, dfd_);
       case OpKind::PRead: return sync_read(op, dfd_);
       case OpKind::BufWrite: return sync_write(op, bfd_);
@@ -385,6 +388,8 @@ std::string unsupported_reason(const model::Workload& w, std::uint32_t lbs) {
           "task " + std::to_string(t) + " op " + std::to_string(op.id) + " (" + to_string(op.kind) + ")";
       if (op.kind == OpKind::Open || op.kind == OpKind::Evict)
         return where + ": the host runner has no " + model::to_string(op.kind) + " (reopen / inode reclaim)";
+      if (model::is_uring(op.kind))
+        return where + ": the host runner submits aio_write / aio_read through io_uring already; use those";
       if (op.kind == OpKind::Crash || op.kind == OpKind::Unmount)
         return where + ": a live host cannot " +
                (op.kind == OpKind::Crash ? "cut power" : "unmount its filesystem") + " honestly";

@@ -29,7 +29,7 @@ Family family_of(EvKind k) {
       return Family::Inode;
     case EvKind::ExtentMap: case EvKind::ConvertStart: case EvKind::ConvertDone:
       return Family::Extent;
-    case EvKind::AioComplete: case EvKind::KiocbFree:
+    case EvKind::AioComplete: case EvKind::KiocbFree: case EvKind::UringPunt: case EvKind::UringTaskWork:
       return Family::Aio;
     case EvKind::IoEndAlloc: case EvKind::IoEndGet: case EvKind::IoEndPut:
     case EvKind::IoEndFree: case EvKind::IoEndUnwritten:
@@ -125,7 +125,8 @@ std::string describe_op(const model::Op& op) {
   std::string s = fmt::format("op{} {}", op.id, model::to_string(op.kind));
   if (op.file != 0) s += fmt::format(" @file{}", op.file);  // no mark: file 0
   switch (op.kind) {
-    case OpKind::GetEvents: s += fmt::format(" nr={}", op.nr); break;
+    case OpKind::GetEvents:
+    case OpKind::UringWait: s += fmt::format(" nr={}", op.nr); break;
     case OpKind::Truncate: s += fmt::format(" to {}", op.len); break;
     case OpKind::Fsync: if (op.dsync) s += " (fdatasync)"; break;
     case OpKind::Close: case OpKind::Open: case OpKind::Evict: case OpKind::Unmount: case OpKind::Crash: break;
@@ -251,9 +252,17 @@ std::string summarize(const TraceView& v, const Ops& ops, const model::Event& e)
     case EvKind::ConvertDone:
       return with_obj(e.c == 0 ? fmt::format("{} {}+{}", kind, e.a, e.b)
                                : fmt::format("{} {}+{} err={}", kind, e.a, e.b, errno_str(e.c)));
-    case EvKind::AioComplete:
-      return with_obj(e.b == 0 ? fmt::format("{} res={}", kind, errno_str(e.a))
-                               : fmt::format("{} res={} res2={}", kind, errno_str(e.a), e.b));
+    case EvKind::AioComplete: {
+      // an io_uring op's completion is its CQE landing in the CQ ring
+      const model::Op* op = ops.find(e.op);
+      const std::string k = op && model::is_uring(op->kind) ? kind + " (CQE)" : kind;
+      return with_obj(e.b == 0 ? fmt::format("{} res={}", k, errno_str(e.a))
+                               : fmt::format("{} res={} res2={}", k, errno_str(e.a), e.b));
+    }
+    case EvKind::UringPunt:
+      return with_obj(e.a < 0 ? fmt::format("{} {} -> io-wq", kind, errno_str(e.a))
+                              : fmt::format("{} short {} (done {}) -> io-wq", kind, e.a, e.b));
+    case EvKind::UringTaskWork: return with_obj(fmt::format("{} res={}", kind, errno_str(e.a)));
     case EvKind::IoEndGet: case EvKind::IoEndPut:
       return with_obj(fmt::format("{} count={}", kind, e.a));
     case EvKind::IoEndUnwritten: return with_obj(fmt::format("{} {}", kind, e.a ? "set" : "clear"));

@@ -17,9 +17,11 @@ namespace {
 using nlohmann::json;
 // Case format versions (corpus.hpp): 1 and 2 name the trace hash version of expect.trace_hash;
 // 3 adds several files (workload.files, a file per op) and keeps hash version 2; 4 adds shared
-// open files (workload.shared_files) and the open / evict ops.
+// open files (workload.shared_files) and the open / evict ops; 5 adds the io_uring ops
+// (uring_write, uring_read, uring_wait with nr).
 constexpr unsigned kOldestVersion = 1;
-constexpr unsigned kVersion = 4;
+constexpr unsigned kVersion = 5;
+constexpr unsigned kUringVersion = 5;      // first version with uring_write / uring_read / uring_wait
 constexpr unsigned kFilesVersion = 3;      // first version with workload.files / op.file
 constexpr unsigned kLifecycleVersion = 4;  // first version with shared_files, open, evict
 int hash_version_of(unsigned version) { return version >= 2 ? 2 : 1; }
@@ -78,7 +80,7 @@ std::vector<model::Range> ranges_from_json(const Reader& rd, const json& j, cons
 }
 
 bool parse_op_kind(const std::string& s, model::OpKind& out) {
-  for (int k = 0; k <= static_cast<int>(model::OpKind::Evict); ++k) {
+  for (int k = 0; k <= static_cast<int>(model::OpKind::UringWait); ++k) {
     const auto kind = static_cast<model::OpKind>(k);
     if (s == model::to_string(kind)) return out = kind, true;
   }
@@ -111,7 +113,7 @@ std::string to_json(const Case& c) {
       json op = {{"op", model::to_string(o.kind)}, {"id", o.id}, {"offset", o.offset}, {"len", o.len}};
       if (o.dsync) op["dsync"] = true;
       if (o.keep_size) op["keep_size"] = true;
-      if (o.kind == model::OpKind::GetEvents) op["nr"] = o.nr;
+      if (model::is_reap(o.kind)) op["nr"] = o.nr;
       if (o.file != 0) op["file"] = o.file;
       ops.push_back(op);
     }
@@ -251,6 +253,8 @@ Case case_from_json(const std::string& text, const std::string& origin) {
       if (!parse_op_kind(name, op.kind)) rd.fail("workload.tasks[].op", fmt::format("unknown operation '{}'", name));
       if (version < kLifecycleVersion && (op.kind == model::OpKind::Open || op.kind == model::OpKind::Evict))
         rd.fail("workload.tasks[].op", fmt::format("'{}' needs case format version {} or later", name, kLifecycleVersion));
+      if (version < kUringVersion && model::is_uring(op.kind))
+        rd.fail("workload.tasks[].op", fmt::format("'{}' needs case format version {} or later", name, kUringVersion));
       op.id = rd.get<std::uint32_t>(o, "workload.tasks[]", "id");
       if (op.id >= 1'000'000) rd.fail("workload.tasks[].id", "must be below 1000000");
       if (!ids.insert(op.id).second) rd.fail("workload.tasks[].id", fmt::format("duplicate operation id {}", op.id));
@@ -261,7 +265,8 @@ Case case_from_json(const std::string& text, const std::string& origin) {
       op.dsync = rd.get_or<bool>(o, "workload.tasks[]", "dsync", false);
       op.keep_size = rd.get_or<bool>(o, "workload.tasks[]", "keep_size", false);
       op.nr = rd.get_or<std::uint32_t>(o, "workload.tasks[]", "nr", 1);
-      if (o.contains("nr") && op.kind != model::OpKind::GetEvents) rd.fail("workload.tasks[].nr", "only io_getevents takes nr");
+      if (o.contains("nr") && !model::is_reap(op.kind))
+        rd.fail("workload.tasks[].nr", "only io_getevents and uring_wait take nr");
       if (o.contains("file")) {
         if (version < kFilesVersion)
           rd.fail("workload.tasks[].file", fmt::format("needs case format version {} or later", kFilesVersion));
@@ -277,6 +282,7 @@ Case case_from_json(const std::string& text, const std::string& origin) {
     wl.tasks.push_back(std::move(task));
   }
   if (const std::string why = model::lifecycle_error(wl); !why.empty()) rd.fail("workload.tasks", why);
+  if (const std::string why = model::kernel_error(wl, c.config.kernel); !why.empty()) rd.fail("workload.tasks", why);
   c.strategy = rd.get<std::string>(j, "", "strategy");
   const auto seed = parse_hex(rd, rd.get<std::string>(j, "", "seed"), "seed");
   try {

@@ -22,7 +22,9 @@
 // below workload.files; not on io_getevents, umount, crash). Versions 1 and 2 load as one
 // file; a version-2 case is written back as version 3. Version 4 (issue 14) adds
 // "workload": {"shared_files": true} (default false) and the ops "open" and "evict"; a task's
-// close/open sequence must be possible (model::lifecycle_error). Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
+// close/open sequence must be possible (model::lifecycle_error). Version 5 (issue 15) adds the
+// io_uring ops "uring_write", "uring_read" and "uring_wait" (nr), 6.x kernels only
+// (model::kernel_error). Loading is strict: unknown versions, unknown fields, missing fields and inconsistent values
 // are rejected with a one-line error naming the file and the field.
 #pragma once
 #include <stdexcept>

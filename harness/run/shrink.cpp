@@ -56,16 +56,19 @@ struct Shrinker {
     return std::nullopt;
   }
 
-  // Keeps io_getevents counts consistent after AIO submissions were removed.
+  // Keeps io_getevents / uring_wait counts consistent after submissions were removed (each
+  // ring counts its own: the AIO ring and the io_uring CQ).
   static void fix_getevents(model::Task& t) {
-    std::uint32_t aio = 0;
+    std::uint32_t aio = 0, uring = 0;
     std::vector<model::Op> ops;
     for (auto op : t.ops) {
       if (op.kind == OpKind::AioWrite || op.kind == OpKind::AioRead) ++aio;
-      if (op.kind == OpKind::GetEvents) {
-        if (aio == 0) continue;
-        op.nr = std::min(op.nr, aio);
-        aio -= op.nr;
+      if (op.kind == OpKind::UringWrite || op.kind == OpKind::UringRead) ++uring;
+      if (model::is_reap(op.kind)) {
+        std::uint32_t& n = op.kind == OpKind::GetEvents ? aio : uring;
+        if (n == 0) continue;
+        op.nr = std::min(op.nr, n);
+        n -= op.nr;
       }
       ops.push_back(op);
     }

@@ -67,6 +67,14 @@ void xfs_ilock(xfs_inode* ip, unsigned flags) {
     down_read(&ip->i_lock);
 }
 
+bool xfs_ilock_nowait(xfs_inode* ip, unsigned flags) {
+  kasan_check(ip, "xfs_ilock_nowait");
+  if (flags & XFS_IOLOCK_EXCL) return down_write_trylock(xfs_iolock(ip));
+  if (flags & XFS_IOLOCK_SHARED) return down_read_trylock(xfs_iolock(ip));
+  if (flags & XFS_ILOCK_EXCL) return down_write_trylock(&ip->i_lock);
+  return down_read_trylock(&ip->i_lock);
+}
+
 void xfs_iunlock(xfs_inode* ip, unsigned flags) {
   if (flags & XFS_ILOCK_EXCL)
     up_write(&ip->i_lock);

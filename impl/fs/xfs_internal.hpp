@@ -22,6 +22,8 @@ inline inode* VFS_I(xfs_inode* ip) { return ip->vfs; }
 // inode's i_rwsem on the iomap kernels (4.x folded it in: "xfs: use i_rwsem as the IOLOCK").
 void xfs_ilock(xfs_inode* ip, unsigned flags);
 void xfs_iunlock(xfs_inode* ip, unsigned flags);
+// xfs_ilock_nowait: one lock class at a time (IOLOCK or ILOCK), never sleeps.
+bool xfs_ilock_nowait(xfs_inode* ip, unsigned flags);
 
 // A transaction is a journal handle (xfs_trans_alloc may sleep); a log force is a commit.
 void xfs_trans_alloc(xfs_inode* ip);

@@ -288,7 +288,9 @@ loff_t iomap_dio_iter(iomap_dio* d, const iomap& m, loff_t pos, loff_t length) {
 }
 
 // kiocb_invalidate_pages: write back and drop cached pages of the range before a DIO write.
-int kiocb_invalidate_pages(struct inode* in, loff_t pos, loff_t len) {
+// IOCB_NOWAIT: any cached page could block, so -EAGAIN.
+int kiocb_invalidate_pages(kiocb* iocb, struct inode* in, loff_t pos, loff_t len) {
+  if (iocb->ki_nowait) return filemap_range_has_page(in, pos, pos + len - 1) ? -EAGAIN : 0;
   int ret = filemap_write_and_wait_range(in, pos, pos + len - 1);
   if (ret) return ret;
   if (in->i_mapping.nrpages() == 0) return 0;
@@ -320,6 +322,7 @@ ssize_t iomap_dio_rw(kiocb* iocb, const user_buf& buf, bool write, const iomap_o
   d->buf_pos = pos0;
   d->waiter = current_actor();
   unsigned iflags = IOMAP_DIRECT;
+  if (iocb->ki_nowait) iflags |= IOMAP_NOWAIT;
   ssize_t ret = 0;
   auto out_free_dio = [&](ssize_t r) -> ssize_t {
     ktrace(model::EvKind::DioFree, d->id);  // every DioSubmit has its DioFree
@@ -331,7 +334,11 @@ ssize_t iomap_dio_rw(kiocb* iocb, const user_buf& buf, bool write, const iomap_o
     d->flags |= IOMAP_DIO_INLINE_COMP;  // reads can always complete inline
     if (pos0 >= d->i_size) return out_free_dio(0);
     d->flags |= IOMAP_DIO_DIRTY;  // user-backed iter
-    ret = filemap_write_and_wait_range(in, pos0, pos0 + len - 1);  // kiocb_write_and_wait
+    // kiocb_write_and_wait; IOCB_NOWAIT: -EAGAIN if writeback would be needed
+    if (iocb->ki_nowait)
+      ret = filemap_range_needs_writeback(in, pos0, pos0 + len - 1) ? -EAGAIN : 0;
+    else
+      ret = filemap_write_and_wait_range(in, pos0, pos0 + len - 1);
     if (ret) return out_free_dio(ret);
   } else {
     iflags |= IOMAP_WRITE;
@@ -346,7 +353,7 @@ ssize_t iomap_dio_rw(kiocb* iocb, const user_buf& buf, bool write, const iomap_o
       // datasync only: try write-through (FUA), cleared by any non-FUA bio
       if (!iocb_is_sync(iocb)) d->flags |= IOMAP_DIO_WRITE_THROUGH;
     }
-    ret = kiocb_invalidate_pages(in, pos0, len);
+    ret = kiocb_invalidate_pages(iocb, in, pos0, len);
     if (ret) return out_free_dio(ret != -EAGAIN ? -ENOTBLK : ret);  // fall back to buffered
     if (!variant_has(Fix::IomapErrorCompletionInTask) && !wait_for_completion &&
         !READ_ONCE(in->i_sb->s_dio_done_wq)) {

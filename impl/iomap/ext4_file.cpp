@@ -183,6 +183,7 @@ bool ext4_overwrite_io(inode* in, loff_t pos, loff_t len, bool* unwritten) {
 
 ssize_t ext4_buffered_write_iter(kiocb* iocb, const user_buf& buf) {
   inode* in = iocb->ki_filp->f_inode;
+  if (iocb->ki_nowait) return -EOPNOTSUPP;  // no async buffered writes on ext4
   inode_lock(in);
   const ssize_t ret = generic_perform_write(in, buf, iocb->ki_pos);
   if (ret > 0) iocb->ki_pos += ret;
@@ -198,10 +199,13 @@ ssize_t ext4_dio_write_iter(kiocb* iocb, const user_buf& buf) {
   const loff_t offset = iocb->ki_pos;
   const loff_t count = buf.len;
   bool ilock_shared = offset + count <= i_size_read(in);  // unlocked quick check
-  if (ilock_shared)
+  if (iocb->ki_nowait) {  // IOCB_NOWAIT (io_uring's first issue): never sleep on i_rwsem
+    if (!(ilock_shared ? inode_trylock_shared(in) : inode_trylock(in))) return -EAGAIN;
+  } else if (ilock_shared) {
     inode_lock_shared(in);
-  else
+  } else {
     inode_lock(in);
+  }
   auto unlock = [&] {
     if (ilock_shared)
       inode_unlock_shared(in);
@@ -225,12 +229,20 @@ ssize_t ext4_dio_write_iter(kiocb* iocb, const user_buf& buf) {
     unwritten = false;
     overwrite = ext4_overwrite_io(in, offset, count, &unwritten);
     if (ilock_shared && (extend || !overwrite || (unaligned_io && unwritten))) {
+      if (iocb->ki_nowait) {
+        unlock();
+        return -EAGAIN;
+      }
       inode_unlock_shared(in);  // not an upgrade: unlock, lock, restart
       ilock_shared = false;
       inode_lock(in);
       continue;
     }
     if (!ilock_shared && (unaligned_io || extend)) {
+      if (iocb->ki_nowait) {  // would wait for other DIO (FORCE_WAIT, inode_dio_wait)
+        unlock();
+        return -EAGAIN;
+      }
       if (unaligned_io && (!overwrite || unwritten)) inode_dio_wait(in);
       dio_flags = IOMAP_DIO_FORCE_WAIT;
     }
@@ -268,7 +280,11 @@ ssize_t ext4_dio_write_iter(kiocb* iocb, const user_buf& buf) {
 
 ssize_t ext4_dio_read_iter(kiocb* iocb, const user_buf& buf) {
   inode* in = iocb->ki_filp->f_inode;
-  inode_lock_shared(in);
+  if (iocb->ki_nowait) {
+    if (!inode_trylock_shared(in)) return -EAGAIN;
+  } else {
+    inode_lock_shared(in);
+  }
   if (!ext4_should_use_dio(iocb, buf)) {
     inode_unlock_shared(in);
     return generic_file_buffered_read(in, buf.read, iocb->ki_pos, buf.len);

@@ -12,6 +12,14 @@ namespace {
 
 bool xfs_is_shutdown(xfs_inode* ip) { return ip->i_mount->m_shutdown; }
 
+// xfs_ilock_iocb: IOCB_NOWAIT takes the IOLOCK only if it is free.
+int xfs_ilock_iocb(kiocb* iocb, unsigned lock_mode) {
+  xfs_inode* ip = XFS_I(iocb->ki_filp->f_inode);
+  if (iocb->ki_nowait) return xfs_ilock_nowait(ip, lock_mode) ? 0 : -EAGAIN;
+  xfs_ilock(ip, lock_mode);
+  return 0;
+}
+
 // xfs_ilock_demote(ip, XFS_IOLOCK_EXCL): atomic, no window for another writer.
 void xfs_ilock_demote_iolock(xfs_inode* ip) { downgrade_write(&VFS_I(ip)->i_rwsem); }
 
@@ -27,6 +35,7 @@ int xfs_file_write_zero_eof(kiocb* iocb, unsigned* iolock, bool* drained_dio) {
   const loff_t isize = i_size_read(in);
   spin_unlock(&ip->i_flags_lock);
   if (iocb->ki_pos <= isize) return 0;
+  if (iocb->ki_nowait) return -EAGAIN;  // zeroing and the drain block
   if (!*drained_dio) {
     if (*iolock == XFS_IOLOCK_SHARED) {
       xfs_iunlock(ip, *iolock);  // not an upgrade: unlock, lock, restart
@@ -90,7 +99,8 @@ const iomap_dio_ops xfs_dio_write_ops{xfs_dio_write_end_io};
 // FORCE_WAIT: an extending AIO moves EOF in the worker without the IOLOCK.
 ssize_t xfs_file_dio_write_aligned(xfs_inode* ip, kiocb* iocb, const user_buf& from) {
   unsigned iolock = XFS_IOLOCK_SHARED;
-  xfs_ilock(ip, iolock);  // xfs_ilock_iocb_for_write (EXCL only while reflink remaps)
+  // xfs_ilock_iocb_for_write (EXCL only while reflink remaps)
+  if (xfs_ilock_iocb(iocb, iolock)) return -EAGAIN;
   ssize_t ret = xfs_file_write_checks(iocb, &iolock);
   if (ret == 0) {
     // exclusive only for the zeroing: back to shared for the I/O
@@ -115,17 +125,19 @@ ssize_t xfs_file_dio_write_unaligned(xfs_inode* ip, kiocb* iocb, const user_buf&
   unsigned iolock = XFS_IOLOCK_SHARED;
   unsigned flags = IOMAP_DIO_OVERWRITE_ONLY;
   bool exclusive = iocb->ki_pos > isize || iocb->ki_pos + count >= isize;
+  if (exclusive && iocb->ki_nowait) return -EAGAIN;  // extending: exclusive and waited for
   for (;;) {
     if (exclusive) {  // retry_exclusive
       iolock = XFS_IOLOCK_EXCL;
       flags = IOMAP_DIO_FORCE_WAIT;
     }
-    xfs_ilock(ip, iolock);
+    if (xfs_ilock_iocb(iocb, iolock)) return -EAGAIN;
     ssize_t ret = xfs_file_write_checks(iocb, &iolock);
     if (ret == 0) {
       if (flags & IOMAP_DIO_FORCE_WAIT) inode_dio_wait(in);  // the only I/O in flight
       ret = iomap_dio_rw(iocb, from, true, &xfs_direct_write_iomap_ops, &xfs_dio_write_ops, flags);
-      if (ret == -EAGAIN) {
+      // a NOWAIT issue propagates the refusal (io_uring retries it blocking)
+      if (ret == -EAGAIN && !iocb->ki_nowait) {
         WARN_ON(!(flags & IOMAP_DIO_OVERWRITE_ONLY), "xfs_file_dio_write_unaligned: -EAGAIN without OVERWRITE_ONLY");
         xfs_iunlock(ip, iolock);
         exclusive = true;
@@ -168,7 +180,7 @@ ssize_t xfs_file_buffered_write(kiocb* iocb, const user_buf& from) {
 
 ssize_t xfs_file_dio_read(kiocb* iocb, const user_buf& to) {
   xfs_inode* ip = XFS_I(iocb->ki_filp->f_inode);
-  xfs_ilock(ip, XFS_IOLOCK_SHARED);
+  if (xfs_ilock_iocb(iocb, XFS_IOLOCK_SHARED)) return -EAGAIN;
   const ssize_t ret = iomap_dio_rw(iocb, to, false, &xfs_read_iomap_ops, nullptr, 0);
   xfs_iunlock(ip, XFS_IOLOCK_SHARED);
   return ret;

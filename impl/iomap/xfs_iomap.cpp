@@ -52,7 +52,12 @@ int xfs_direct_write_iomap_begin(inode* in, loff_t offset, loff_t length, unsign
   unsigned iomap_flags = 0;
   if (offset + length > i_size_read(in)) iomap_flags |= IOMAP_F_DIRTY;
 
-  xfs_ilock(ip, XFS_ILOCK_SHARED);  // xfs_ilock_for_iomap (not a COW inode)
+  // xfs_ilock_for_iomap (not a COW inode); IOMAP_NOWAIT only tries
+  if (flags & IOMAP_NOWAIT) {
+    if (!xfs_ilock_nowait(ip, XFS_ILOCK_SHARED)) return -EAGAIN;
+  } else {
+    xfs_ilock(ip, XFS_ILOCK_SHARED);
+  }
   xfs_bmbt_irec imap = xfs_bmapi_read(in, offset_fsb, end_fsb - offset_fsb);
   if (imap.br_state != ExtentState::Hole) {  // !imap_needs_alloc
     // NOWAIT and OVERWRITE_ONLY need one mapping for the whole I/O, and OVERWRITE_ONLY
@@ -88,11 +93,15 @@ int xfs_direct_write_iomap_begin(inode* in, loff_t offset, loff_t length, unsign
   return 0;
 }
 
-int xfs_read_iomap_begin(inode* in, loff_t offset, loff_t length, unsigned, iomap* m) {
+int xfs_read_iomap_begin(inode* in, loff_t offset, loff_t length, unsigned flags, iomap* m) {
   xfs_inode* ip = XFS_I(in);
   if (xfs_is_shutdown(ip)) return -EIO;
   const auto [offset_fsb, end_fsb] = to_fsb(in, offset, length);
-  xfs_ilock(ip, XFS_ILOCK_SHARED);
+  if (flags & IOMAP_NOWAIT) {  // xfs_ilock_for_iomap
+    if (!xfs_ilock_nowait(ip, XFS_ILOCK_SHARED)) return -EAGAIN;
+  } else {
+    xfs_ilock(ip, XFS_ILOCK_SHARED);
+  }
   const xfs_bmbt_irec imap = xfs_bmapi_read(in, offset_fsb, end_fsb - offset_fsb);
   xfs_iunlock(ip, XFS_ILOCK_SHARED);
   xfs_bmbt_to_iomap(ip, m, imap, 0);

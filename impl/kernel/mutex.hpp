@@ -81,6 +81,21 @@ inline void up_write(rw_semaphore* s, Loc loc = Loc::current()) {
   scheduler().wake(s);
 }
 
+// The trylocks of IOCB_NOWAIT paths: never sleep.
+inline bool down_read_trylock(rw_semaphore* s, Loc loc = Loc::current()) {
+  sched_point(s, Access::Write, loc);
+  if (s->writer != sched::kNoActor) return false;
+  ++s->readers;
+  return true;
+}
+
+inline bool down_write_trylock(rw_semaphore* s, Loc loc = Loc::current()) {
+  sched_point(s, Access::Write, loc);
+  if (s->writer != sched::kNoActor || s->readers > 0) return false;
+  s->writer = current_actor();
+  return true;
+}
+
 // XFS-style demotion of an exclusive lock to shared.
 inline void downgrade_write(rw_semaphore* s, Loc loc = Loc::current()) {
   sched_point(s, Access::Write, loc);
