@@ -13,6 +13,7 @@ struct io_kiocb {
   bool is_read = false;
   ssize_t bytes_done = 0;  // io_async_rw::bytes_done: what earlier (short) issues did
   ssize_t cqe_res = 0;
+  bool reissue = false;  // REQ_F_REISSUE: requeue to io-wq when completed, no CQE
   model::ObjId id = 0;
 };
 
@@ -70,7 +71,13 @@ void io_req_task_work_add(io_kiocb* req) {
 void io_complete_rw(kiocb* k, long res) {
   io_kiocb* req = cmd_to_io_kiocb(k);
   kasan_check(req, "io_complete_rw");
-  if (!k->dio_complete || !k->ki_caller_comp) req->cqe_res = io_fixup_rw_res(req, res);
+  if (!k->dio_complete || !k->ki_caller_comp) {
+    // __io_complete_rw_common (6.14+): -EAGAIN is retried (io_rw_should_reissue: a regular
+    // file, no RWF_NOWAIT, not from an io-wq worker, ring alive), not reported.
+    if (res == -EAGAIN && variant_has(Fix::IoUringReissueAtCompletion) && current_actor() != req->ctx->iowq_actor)
+      req->reissue = true;
+    req->cqe_res = io_fixup_rw_res(req, res);
+  }
   io_req_task_work_add(req);
 }
 
@@ -167,7 +174,7 @@ void io_queue_iowq(io_kiocb* req) {
   ctx->iowq_list.push_back(req);
   if (!ctx->iowq_worker) {
     ctx->iowq_worker = true;
-    scheduler().spawn(ctx->iowq_name, Ctx::Process, [ctx] { io_wq_worker(ctx); });
+    ctx->iowq_actor = scheduler().spawn(ctx->iowq_name, Ctx::Process, [ctx] { io_wq_worker(ctx); });
   }
   wake_up(&ctx->iowq_wait);
 }
@@ -181,6 +188,7 @@ void io_uring_setup(io_ring_ctx* ctx, std::string worker_name, bool caller_comp)
   ctx->task_work.clear();
   ctx->iowq_list.clear();
   ctx->iowq_worker = false;
+  ctx->iowq_actor = sched::kNoActor;
   ctx->iowq_exit = false;
   ctx->iowq_name = std::move(worker_name);
   ctx->caller_comp = caller_comp;
@@ -225,6 +233,13 @@ void io_uring_task_work_run(io_ring_ctx* ctx) {
     kiocb* k = &req->rw;
     // io_req_rw_complete: the dio's completion in the issuer first (CALLER_COMP)
     if (k->ki_caller_comp && k->dio_complete) req->cqe_res = io_fixup_rw_res(req, k->dio_complete(k->private_));
+    if (req->reissue) {
+      // io_free_batch_list: REQ_F_REISSUE skips the CQE and goes to io-wq (iter restored)
+      req->reissue = false;
+      ktrace(model::EvKind::UringPunt, req->id, -EAGAIN, req->bytes_done, 1, k->ki_op);
+      io_queue_iowq(req);
+      continue;
+    }
     io_post_cqe(req);
   }
 }

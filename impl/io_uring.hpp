@@ -25,6 +25,7 @@ struct io_ring_ctx {
   std::vector<io_kiocb*> iowq_list;
   wait_queue_head_t iowq_wait;
   bool iowq_worker = false;
+  ActorId iowq_actor = sched::kNoActor;  // io_wq_current_is_worker()
   bool iowq_exit = false;                // the task exited: the worker leaves once idle
   std::string iowq_name;
   bool caller_comp = false;  // Config::iomap_caller_comp: io_write sets IOCB_DIO_CALLER_COMP

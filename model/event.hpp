@@ -94,7 +94,8 @@ inline constexpr std::uint32_t kNoOp = 0xffffffffu;
                    "completion that dropped dio->ref to 0 queued iomap_dio_complete as task_work " \
                    "of the issuing task (io_uring's io_complete_rw); obj = dio")                \
   X(UringPunt, "io_uring (6.x): the issue of request `obj` (kiocb) gave a=-EAGAIN (NOWAIT "       \
-               "refused) or a short count b=bytes done so far; io-wq reissues it blocking")     \
+               "refused) or a short count b=bytes done so far; io-wq reissues it blocking; "    \
+               "c=1: an -EAGAIN completion requeued by the submitter's task_work (6.14+)")      \
   X(UringTaskWork, "io_uring (6.x): io_complete_rw queued io_req_rw_complete as task_work of "   \
                    "the submitter; obj = kiocb, a = res (the CQE is posted when it runs)")
 

@@ -11,6 +11,7 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
   if (f == Fix::IomapErrorCompletionInTask) return k == K::V6_18;
   if (f == Fix::Ext4IomapEndNotblk) return k == K::V6_6 || k == K::V6_6_0;
   if (f == Fix::Ext4DioSizeInEndIo) return k == K::V6_6 || k == K::V6_18;
+  if (f == Fix::IoUringReissueAtCompletion) return k == K::V6_18;
   if (model::is_iomap_kernel(k)) return f != Fix::Count_;
   switch (f) {
     case Fix::GenericDeferredCompletion:
@@ -39,6 +40,7 @@ bool carries(model::Kernel k, model::Fs fs, Fix f) {
     case Fix::IomapErrorCompletionInTask:
     case Fix::Ext4IomapEndNotblk:
     case Fix::Ext4DioSizeInEndIo:
+    case Fix::IoUringReissueAtCompletion:
     case Fix::Count_:
       break;  // decided above
   }

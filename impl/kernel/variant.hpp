@@ -110,6 +110,14 @@ enum class Fix {
   // returned, i.e. after the sync: an O_(D)SYNC extending write was reported with its size
   // not durable.
   Ext4DioSizeInEndIo,
+  // "io_uring/rw: handle -EAGAIN retry at IO completion time" and "io_uring/rw: don't gate
+  // retry on completion context" (Jens Axboe, Jan 2025, 6.14): a read/write that completes
+  // with -EAGAIN from any context but an io-wq worker is marked REQ_F_REISSUE and, when the
+  // submitter's task_work completes it, requeued to io-wq instead of posting a CQE. Before
+  // (6.6), io_rw_should_reissue refused outside the submitter's own task context
+  // (!same_thread_group || !in_task()), so an -EAGAIN completion in an interrupt or the dio
+  // worker reached userspace in the CQE.
+  IoUringReissueAtCompletion,
   Count_
 };
 
