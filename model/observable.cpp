@@ -462,7 +462,11 @@ class Observable {
         if (f_.c && is_iomap_kernel(f_.c->kernel) && f_.dio_failed(o, at)) exp.insert(kEIO);
         if (is_read(op.kind) && eof_read_returns_zero(op, o.begin, at)) exp.insert(0);
       } else if (o.is_direct() && f_.dio_failed(o, at)) {
-        exp = {kEIO};
+        // A submission error wins over the bio's -EIO: 3.x dio_complete takes the error
+        // do_direct_IO returned (e.g. get_block's io_end allocation, after earlier bios were
+        // sent) before dio->io_error; 6.x keeps the first error set. INV-11 checks the exact
+        // precedence from the dio's own events.
+        exp = {kEIO, kENOMEM};
         if (iomap_read && misaligned(op)) exp.insert(kEINVAL);  // the submitter's error won
       } else if (is_write(op.kind)) {
         exp = {static_cast<std::int64_t>(op.len)};

@@ -105,13 +105,15 @@ void mutate_fault(model::Config& c, sched::Rng& rng) {
     f.nth = static_cast<std::uint32_t>(rng.below(f.kind == model::Fault::Kind::BioError ? 4 : 3)) + 1;
     return;
   }
-  // At most one fault, as the generator draws: the model's expectations for two faults in one
-  // execution are not settled (docs/triage/README.md, open).
-  c.faults.clear();
-  if (rng.below(2))
-    c.faults.push_back({model::Fault::Kind::BioError, "", static_cast<std::uint32_t>(rng.below(4)) + 1});
+  // Up to two faults: the generator draws at most one, so stacking them reaches error
+  // precedences it never does (a submission error after a failed bio: docs/triage/README.md).
+  model::Fault f = rng.below(2) ? model::Fault{model::Fault::Kind::BioError, "", static_cast<std::uint32_t>(rng.below(4)) + 1}
+                                : model::Fault{model::Fault::Kind::AllocFail, kSites[rng.below(5)],
+                                               static_cast<std::uint32_t>(rng.below(3)) + 1};
+  if (c.faults.size() < 2)
+    c.faults.push_back(std::move(f));
   else
-    c.faults.push_back({model::Fault::Kind::AllocFail, kSites[rng.below(5)], static_cast<std::uint32_t>(rng.below(3)) + 1});
+    c.faults[rng.below(c.faults.size())] = std::move(f);
 }
 
 }  // namespace
