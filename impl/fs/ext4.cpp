@@ -381,12 +381,37 @@ bool ext4_should_dioread_nolock(const inode* in) { return in->i_sb->dioread_nolo
 
 }  // namespace
 
-// ext4_truncate: free the blocks past the new size, zero the tail of the last block
+// ext4_block_truncate_page (ext4_block_zero_page_range): zero the tail of the block holding
+// the new EOF through the page cache. The page is found or created, so a page that a buffered
+// read brought in after truncate_pagecache (3.12 buffered reads take no lock) is zeroed too; a
+// hole or a delayed block is left alone. The port writes a written block's zeros straight to
+// the device cache instead of dirtying the buffer for ordered-mode writeback.
+namespace {
+void ext4_block_truncate_page(inode* in, loff_t size) {
+  const loff_t bs = in->i_sb->s_blocksize;
+  if (size % bs == 0) return;
+  block_device* bdev = in->i_sb->s_bdev;
+  const auto lblk = static_cast<std::uint64_t>(size / bs);
+  const extent e = meta_of(in).get(lblk);
+  if (e.state == ExtentState::Hole) return;
+  const loff_t ss = bdev->sector_size;
+  const auto first = static_cast<std::size_t>((size % bs + ss - 1) / ss);
+  if (auto it = in->i_mapping.pages.find(lblk); it != in->i_mapping.pages.end()) {
+    kaccess(&in->i_mapping, Access::Write);
+    for (std::size_t p = first; p < it->second.sect.size(); ++p) it->second.sect[p] = model::kZero;
+  }
+  if (e.state == ExtentState::Written)
+    for (auto p = static_cast<loff_t>(first); p < bs / ss; ++p)
+      bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
+}
+}  // namespace
+
+// ext4_truncate: zero the tail of the last block, then free the blocks past the new size
 void ext4_truncate(inode* in, loff_t size) {
   journal_t* j = in->i_sb->s_journal;
   const loff_t bs = in->i_sb->s_blocksize;
-  block_device* bdev = in->i_sb->s_bdev;
   jbd2_journal_start(j);
+  ext4_block_truncate_page(in, size);
   down_write(&in->i_data_sem);
   file_meta& m = meta_of(in);
   const auto keep = static_cast<std::uint64_t>((size + bs - 1) / bs);
@@ -408,14 +433,6 @@ void ext4_truncate(inode* in, loff_t size) {
     kaccess(&m.disksize, Access::Write);
     ktrace(model::EvKind::DiskSizeUpdate, in->id, m.disksize, size);
     m.disksize = size;
-  }
-  if (size % bs && keep > 0) {  // ext4_block_truncate_page
-    const extent& e = m.get(keep - 1);
-    if (e.state == ExtentState::Written) {
-      const loff_t ss = bdev->sector_size;
-      for (loff_t p = (size % bs + ss - 1) / ss; p < bs / ss; ++p)
-        bdev->cache[e.pblk * bdev->spb + static_cast<std::uint64_t>(p)] = model::kZero;
-    }
   }
   up_write(&in->i_data_sem);
   jbd2_journal_stop(j);
@@ -770,14 +787,14 @@ class Ext4 final : public FsType {
     }
     jbd2_journal_stop(j);
     if (size == old) return 0;
-    if (!together) i_size_write(in, size);  // truncate_setsize
-    truncate_pagecache(in, size);
-    if (size < old) {
+    if (!together) i_size_write(in, size);
+    if (size < old) {  // blocks go: wait for DIO in flight first (the orphan case)
       WRITE_ONCE(in->dio_read_blocked, true);  // ext4_inode_block_unlocked_dio
       inode_dio_wait(in);
       WRITE_ONCE(in->dio_read_blocked, false);
-      ext4_truncate(in, size);
     }
+    truncate_pagecache(in, size);  // after the wait, as 3.12 does
+    if (size < old) ext4_truncate(in, size);
     return 0;
   }
 
