@@ -247,12 +247,17 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
     const loff_t chunk_end = std::min(end, blk_start + bs);
     sched_point(&m);
     wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+    m.locked.insert(lblk);  // ->write_begin: the page stays locked until ->write_end is done
     kaccess(&m, Access::Write);
     page& pg = find_or_create_page(in, lblk);
     for (loff_t s = p / ss * ss; s < chunk_end; s += ss)
       pg.sect[static_cast<std::size_t>((s - blk_start) / ss)] = buf.write_id;
     pg.dirty = true;
+    // The i_size load is a scheduling point: writeback waits for the page lock here, so it
+    // never cleans the page between the copy and the size that covers it.
     if (chunk_end > i_size_read(in)) i_size_write(in, chunk_end);
+    m.locked.erase(lblk);  // unlock_page
+    wake_up_bit(&m, PG_writeback);
     p = chunk_end;
   }
   return buf.len;
