@@ -34,12 +34,13 @@ std::string Facts::note(const Event& e) const {
 
 bool Facts::dio_failed(const OpFacts& o, std::size_t before) const {
   if (o.dios.empty()) return false;
+  // Only the last dio gives the result: an earlier one ended in -EAGAIN (first error wins) and
+  // was retried whole (io_uring's reissue, XFS's exclusive retry), its bio errors with it.
+  const auto last = static_cast<std::int64_t>(o.dios.back());
   const std::size_t lim = std::min(before, n());
   for (std::size_t i = 0; i < lim; ++i) {
     const Event& e = t->events[i];
-    if (e.kind != EvKind::BioEnd || e.a >= 0) continue;
-    if (std::find(o.dios.begin(), o.dios.end(), static_cast<ObjId>(e.c)) != o.dios.end())
-      return true;
+    if (e.kind == EvKind::BioEnd && e.a < 0 && e.c == last) return true;
   }
   return false;
 }

@@ -81,7 +81,7 @@ struct Facts {
   const OpFacts* op(std::uint32_t id) const;
   OpFacts* op(std::uint32_t id);
   std::string note(const Event& e) const;
-  // Is there a BioEnd with a < 0 for one of these dios before event index `before`?
+  // Did a bio of the op's last dio (the one whose result is reported) fail before `before`?
   bool dio_failed(const OpFacts& o, std::size_t before) const;
   bool dsync_write(const Op& op) const;  // the write must be durable when reported
   // Size of `file` at start (file 0 carries the workload's initial state; the others are empty).

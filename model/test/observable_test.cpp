@@ -425,6 +425,32 @@ TEST(Observable, SubmissionErrorAfterAFailedBioIsTheResult) {
   EXPECT_EQ(op_result(-22), 1);
 }
 
+// Only the op's last dio gives its result: a first attempt that ended in -EAGAIN (a NOWAIT
+// refusal set first, then its submitted bio failed) is reissued whole (io_uring 6.14+, XFS's
+// exclusive retry), and the retry's byte count is the result (found by `fuzz --io-uring` on 6.18
+// XFS, docs/findings.md).
+TEST(Observable, OnlyTheLastDioOfARetriedOpGivesItsResult) {
+  Workload w = workload({{mk(OpKind::PRead, 0, 0, 4096)}}, 4096);
+  w.written = {{0, 4096}};
+  auto op_result = [&](bool retry_fails, std::int64_t res) {
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.obj(EvKind::DioSubmit, 7, 0, 4096, 0, 0);
+    b.as(1, 1).obj(EvKind::BioEnd, 8, -5, 0, 7);
+    b.as(0).obj(EvKind::DioSubmit, 9, 0, 4096, 0, 0);
+    b.as(1, 1).obj(EvKind::BioEnd, 10, retry_fails ? -5 : 0, 0, 9);
+    b.as(0);
+    if (res > 0) b.read_data(0, 0, 4096, std::vector<std::uint32_t>(8, kInitialData));
+    b.end(0, res);
+    const auto v = props(check_observable(w, b.t));
+    return std::count(v.begin(), v.end(), "op-result");
+  };
+  EXPECT_EQ(op_result(false, 4096), 0);
+  EXPECT_EQ(op_result(false, -5), 1);
+  EXPECT_EQ(op_result(true, -5), 0);
+  EXPECT_EQ(op_result(true, 4096), 1);
+}
+
 TEST(Observable, AioWriteVisibleOnlyOnceReaped) {
   Workload w = workload({{mk(OpKind::AioWrite, 0, 0, 512), mk(OpKind::PRead, 1, 0, 512),
                           mk(OpKind::GetEvents, 2), mk(OpKind::PRead, 3, 0, 512)}}, 512);
