@@ -452,9 +452,16 @@ class Observable {
       // ext4_generic_write_checks / xfs_file_write_iter likewise. Host histories (no Config)
       // gave -EINVAL, so they keep the misaligned rule below.
       const bool empty_write = f_.c && is_write(op.kind) && op.len == 0;
+      // A zero-length direct read on 3.x ext4 returns 0 before any alignment check
+      // (generic_file_aio_read: `if (!count) goto out`); 3.x XFS checks the alignment first
+      // (xfs_file_aio_read), and iomap reads are judged below.
+      const bool empty_ext4_read = f_.c && f_.c->fs == Fs::Ext4 && !is_iomap_kernel(f_.c->kernel) &&
+                                   is_read(op.kind) && op.len == 0 && o.is_direct();
       if (empty_write) {
         exp = {0};
         if (o.is_direct()) exp.insert(kENOMEM);  // as for any direct write below
+      } else if (empty_ext4_read) {
+        exp = {0};
       } else if (o.is_direct() && misaligned(op) && !iomap_read) {
         exp = {kEINVAL, kENOMEM};  // 3.12 ext4 allocates the io_end before the alignment check
         // 6.x: the aligned mappings before the misaligned one went to bios; a failed one

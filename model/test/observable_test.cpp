@@ -359,6 +359,30 @@ TEST(Observable, ZeroLengthDirectWriteReturnsZeroOnThePortedKernels) {
   EXPECT_EQ(op_result(2426, 0, nullptr), 1);
 }
 
+// A zero-length direct read: 3.x ext4 returns 0 before any alignment check
+// (generic_file_aio_read), 3.x XFS checks the alignment first (-EINVAL unless at EOF), iomap
+// reads return 0 (found by the guided strategy on 3.12-fixed ext4, docs/triage/README.md).
+TEST(Observable, ZeroLengthDirectReadFollowsEachKernel) {
+  auto op_result = [](std::int64_t res, const Config& c) {
+    const Workload w = workload({{mk(OpKind::PRead, 0, 2426, 0)}}, 8192);
+    TraceBuilder b;
+    b.begin(w.tasks[0].ops[0]);
+    b.end(0, res);
+    const auto v = props(check(w, c, b.t));
+    return std::count(v.begin(), v.end(), "op-result");
+  };
+  const Config ext4;
+  Config xfs;
+  xfs.fs = Fs::Xfs;
+  Config v618 = ext4;
+  v618.kernel = Kernel::V6_18;
+  EXPECT_EQ(op_result(0, ext4), 0);
+  EXPECT_EQ(op_result(-22, ext4), 1);
+  EXPECT_EQ(op_result(-22, xfs), 0);
+  EXPECT_EQ(op_result(0, xfs), 1);
+  EXPECT_EQ(op_result(0, v618), 0);
+}
+
 // A misaligned O_DIRECT read starting at EOF returns 0: XFS only at exactly i_size, ext4
 // (and host histories, no Config) at or past it.
 TEST(Observable, MisalignedDirectReadAtEofReturnsZero) {
