@@ -116,6 +116,28 @@ void mutate_fault(model::Config& c, sched::Rng& rng) {
     c.faults[rng.below(c.faults.size())] = std::move(f);
 }
 
+// A task's closes and opens stay possible, as the corpus format requires (model::lifecycle_error):
+// a reorder, a move or a splice can put an Open before its Close or a second Close after the
+// first; such an op is dropped.
+void keep_lifecycle_possible(model::Task& t) {
+  std::array<bool, model::kMaxFiles> closed{};
+  std::vector<Op> ops;
+  bool dropped = false;
+  for (const Op& op : t.ops) {
+    const bool is_close = op.kind == OpKind::Close, is_open = op.kind == OpKind::Open;
+    if ((is_close && closed[op.file]) || (is_open && !closed[op.file])) {
+      dropped = true;
+      continue;
+    }
+    if (is_close || is_open) closed[op.file] = is_close;
+    ops.push_back(op);
+  }
+  if (!dropped) return;
+  const bool crash = ends_in_crash(t);
+  t.ops = std::move(ops);
+  rebuild(t, body(t), crash);
+}
+
 }  // namespace
 
 void mutate_input(model::Workload& w, model::Config& c, const model::Workload& donor, const gen::GenOptions& o,
@@ -197,6 +219,7 @@ void mutate_input(model::Workload& w, model::Config& c, const model::Workload& d
       break;
   }
   rebuild(w.tasks[t], std::move(ops), crash);
+  for (auto& task : w.tasks) keep_lifecycle_possible(task);
   gen::number_ops(w);
 }
 

@@ -70,6 +70,29 @@ TEST(InputMutator, KeepsWorkloadsWellFormed) {
   EXPECT_GT(stacked, 0u);
 }
 
+// With closes, reopens and eviction (--lifecycle), reorders, moves and splices keep every
+// task's close/open sequence possible, as the corpus format requires: a campaign must be able
+// to write and load what it ran (found by a guided --files 2 --lifecycle campaign).
+TEST(InputMutator, KeepsClosesAndOpensPossible) {
+  gen::GenOptions g = campaign_gen();
+  g.files = 2;
+  g.lifecycle = true;
+  std::size_t lifecycle_ops = 0;
+  for (std::uint64_t s = 0; s < 200; ++s) {
+    model::Workload w = gen::draw_workload(g, s, 50);
+    model::Config c = gen::draw_config(g, s, 50);
+    const model::Workload donor = gen::draw_workload(g, s + 1000, 50);
+    sched::Rng rng(s);
+    for (int m = 0; m < 40; ++m) {
+      mutate_input(w, c, donor, g, rng);
+      ASSERT_EQ(model::lifecycle_error(w), "") << "seed " << s << ", mutation " << m;
+    }
+    for (const auto& t : w.tasks)
+      for (const auto& op : t.ops) lifecycle_ops += op.kind == OpKind::Close || op.kind == OpKind::Open;
+  }
+  EXPECT_GT(lifecycle_ops, 0u);
+}
+
 TEST(InputMutator, MutatesSomething) {
   const gen::GenOptions g = campaign_gen();
   int changed = 0;
