@@ -34,6 +34,9 @@ struct SyncWindow {
   std::int64_t lo, hi;           // inclusive byte range
   std::set<std::uint32_t> clear;  // dsync AIO ops with no UNWRITTEN block at SyncStart
   std::uint32_t file = 0;         // of the inode synced
+  // ... or at the sync's last journal commit: a sync that writes the data back itself (an AIO
+  // write that fell back to buffered I/O) converts inside the window, before that commit.
+  std::set<std::uint32_t> clear_at_commit;
 };
 
 void check_inv10(const Facts& f, Out& out) {
@@ -64,12 +67,20 @@ void check_inv10(const Facts& f, Out& out) {
         last_bio_end[static_cast<ObjId>(e.c)] = k;
         break;
       case EvKind::SyncStart: {
-        SyncWindow s{k, kNever, e.a, e.b, {}, ext.file_of(e.obj)};
+        SyncWindow s{k, kNever, e.a, e.b, {}, ext.file_of(e.obj), {}};
         for (const OpFacts* o : dsync)
           if (clear_of(*o)) s.clear.insert(o->op->id);
         open[e.actor].push_back(std::move(s));
         break;
       }
+      case EvKind::JournalCommit:
+        if (auto it = open.find(e.actor); it != open.end())
+          for (SyncWindow& s : it->second) {
+            s.clear_at_commit.clear();
+            for (const OpFacts* o : dsync)
+              if (clear_of(*o)) s.clear_at_commit.insert(o->op->id);
+          }
+        break;
       case EvKind::SyncDone: {
         auto it = open.find(e.actor);
         if (it == open.end() || it->second.empty()) break;
@@ -106,7 +117,7 @@ void check_inv10(const Facts& f, Out& out) {
     const std::int64_t hi = lo + res - 1;
     const bool ok = std::any_of(windows.begin(), windows.end(), [&](const SyncWindow& s) {
       return s.file == o->op->file && s.start > data_done && s.done < at && s.lo <= lo && s.hi >= hi &&
-             s.clear.contains(o->op->id);
+             (s.clear.contains(o->op->id) || s.clear_at_commit.contains(o->op->id));
     });
     if (!ok)
       out.push_back({prop::kInv10, at,

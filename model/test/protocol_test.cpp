@@ -21,6 +21,8 @@ struct Options {
   bool complete_in_irq = false;          // the worker's part runs in the IRQ actor
   bool defer = true;                     // DeferSet emitted
   bool sync_before_convert = false;      // INV-10 mutant
+  bool sync_wraps_convert = false;       // the sync writes back and converts itself (buffered fallback)
+  bool commit_before_convert = false;    // ... but its journal commit precedes the conversion
   bool core_completes_too = false;       // INV-12 mutant: AIO core completes a queued iocb
   bool early_dio_done = false;           // INV-4 mutant: inode_dio_done before end_io
   bool truncate = false;                 // a truncate runs inode_dio_wait after the worker's
@@ -91,13 +93,22 @@ Built build(const Options& o) {
   };
   if (o.complete_before_convert) complete();
   if (o.dsync && o.sync_before_convert) sync();
+  const bool wraps = o.dsync && o.sync_wraps_convert;
+  if (wraps) {
+    r.sync_start = b.ev(EvKind::SyncStart, 0, 0, 4095);
+    if (o.commit_before_convert) b.ev(EvKind::JournalCommit, 0, 1);
+  }
   r.convert_start = b.ev(EvKind::ConvertStart, 0, 0, 4096);
   b.ev(EvKind::ExtentMap, 0, 0, 1, kWritten);
   b.ev(EvKind::ConvertDone, 0, 0, 4096, 0);
+  if (wraps) {
+    if (!o.commit_before_convert) b.ev(EvKind::JournalCommit, 0, 1);
+    b.ev(EvKind::SyncDone, 0, 0);
+  }
   b.obj(EvKind::IoEndUnwritten, kIoEnd, 0);
   b.obj(EvKind::IoEndFree, kIoEnd);
   if (!o.early_dio_done) b.dio_done();
-  if (o.dsync && !o.sync_before_convert) sync();
+  if (o.dsync && !o.sync_before_convert && !wraps) sync();
   if (!o.complete_before_convert) complete();
   b.obj(EvKind::KiocbFree, kKiocb);
   b.obj(EvKind::DioFree, kDio);
@@ -335,6 +346,20 @@ TEST(Protocol, Inv10SyncBeforeConversion) {
   o.dsync = false;
   Built r2 = build(o);
   EXPECT_TRUE(check_protocol(r2.w, cfg(), r2.b.t).empty());
+}
+
+// A sync that converts inside its own window (an O_DSYNC AIO write that fell back to buffered
+// I/O: the sync writes the page back, writeback converts, then the journal commits) makes the
+// write durable; a commit before the conversion does not (found on 6.x XFS by a guided campaign).
+TEST(Protocol, Inv10AcceptsAConversionInsideTheSyncBeforeItsCommit) {
+  Options o;
+  o.sync_wraps_convert = true;
+  Built r = build(o);
+  EXPECT_TRUE(got(check_protocol(r.w, cfg(), r.b.t)).empty());
+  o.commit_before_convert = true;
+  Built r2 = build(o);
+  EXPECT_EQ(got(check_protocol(r2.w, cfg(), r2.b.t)),
+            (std::vector<std::pair<std::string, std::size_t>>{{"INV-10 dsync-aio-durable", r2.aio_complete}}));
 }
 
 TEST(Protocol, Inv11EioPrecedesBytesAndNoEiocbqueued) {
