@@ -135,6 +135,11 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
               fmt::format("dio #{} completed with references held", e.obj));
         } else if (e.actor != d->zero_actor) {
           bool handed = false;  // the last dropper deferred it to a worker
+          // The task that issued the op: an io_uring request punted to io-wq is submitted by the
+          // worker, but its task_work (CALLER_COMP) runs in the issuing task (req->task).
+          const OpFacts* issuer = f.op(d->op);
+          const bool by_issuer = e.actor == d->submit_actor ||
+                                 (issuer && issuer->begin != kNever && t.events[issuer->begin].actor == e.actor);
           for (std::size_t i = d->zero_drop + 1; i < k; ++i) {
             handed |= t.events[i].kind == EvKind::WorkQueued && t.events[i].actor == d->zero_actor;
             // iomap: the last completion woke the waiting submitter, which completes it
@@ -142,7 +147,7 @@ void check_completion(const Facts& f, const Config& cfg, Out& out) {
                       t.events[i].actor == d->zero_actor && d->queued == kNever;
             // iomap CALLER_COMP: handed to the issuing task's task_work, which completes it
             handed |= t.events[i].kind == EvKind::DioCallerComp && t.events[i].obj == e.obj &&
-                      t.events[i].actor == d->zero_actor && e.actor == d->submit_actor;
+                      t.events[i].actor == d->zero_actor && by_issuer;
           }
           if (!handed)
             add(prop::kInv2, k, "dio_complete by the context that dropped the last reference",
