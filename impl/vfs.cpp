@@ -91,6 +91,15 @@ namespace {
 
 constexpr int PG_writeback = 0;  // the bit waited on for a block's writeback or page lock
 
+// PG_locked of one block: wait until nobody holds it (a sleep), then take it.
+void wait_for_page_lock(address_space& m, std::uint64_t lblk) {
+  wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+}
+void unlock_page(address_space& m, std::uint64_t lblk) {
+  m.locked.erase(lblk);
+  wake_up_bit(&m, PG_writeback);
+}
+
 // write_cache_pages + ->writepage for one block, synchronously: lock the page, check it is
 // still in the mapping and dirty (truncate or another writer may have been first), map the
 // block (allocating), write it to the device, clean and unlock it; end_page_writeback only
@@ -98,22 +107,19 @@ constexpr int PG_writeback = 0;  // the bit waited on for a block's writeback or
 // freeing the block) while it is being mapped.
 void writepage(inode* in, std::uint64_t lblk) {
   address_space& m = in->i_mapping;
-  wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+  wait_for_page_lock(m, lblk);
   kaccess(&m, Access::Write);
   auto it = m.pages.find(lblk);
   if (it == m.pages.end() || !it->second.dirty) return;
   m.locked.insert(lblk);
-  auto unlock_page = [&] {
-    m.locked.erase(lblk);
-    wake_up_bit(&m, PG_writeback);
-  };
+  auto unlock = [&] { unlock_page(m, lblk); };
   // A page wholly past i_size belongs to a truncate in progress (i_size is already down, the
   // page not yet dropped): xfs_vm_writepage redirties it, ext4_bio_write_page writes none of
   // its buffers. Either way nothing reaches the disk and no block is allocated for it.
-  if (static_cast<loff_t>(lblk) * in->i_sb->s_blocksize >= i_size_read(in)) return unlock_page();
+  if (static_cast<loff_t>(lblk) * in->i_sb->s_blocksize >= i_size_read(in)) return unlock();
   std::uint64_t pblk = 0;
   const int err = in->i_sb->s_type->writepage_map(in, lblk, &pblk);
-  if (err) return unlock_page();
+  if (err) return unlock();
   block_device* bdev = in->i_sb->s_bdev;
   sched_point(bdev);
   kaccess(&m, Access::Write);
@@ -126,7 +132,7 @@ void writepage(inode* in, std::uint64_t lblk) {
   ktrace(model::EvKind::DevWrite, 0, static_cast<std::int64_t>(pblk * bdev->spb), bdev->spb, wid);
   pg.dirty = false;
   ++m.writeback[lblk];  // set_page_writeback
-  unlock_page();
+  unlock();
   in->i_sb->s_type->writepage_end_io(in, lblk);  // the data is on the device
   // end_page_writeback: only now (after ext4's conversion) may waiters go on.
   if (--m.writeback[lblk] == 0) m.writeback.erase(lblk);
@@ -246,7 +252,7 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
     const loff_t blk_start = static_cast<loff_t>(lblk) * bs;
     const loff_t chunk_end = std::min(end, blk_start + bs);
     sched_point(&m);
-    wait_on_bit_cond(&m, PG_writeback, [&] { return m.locked.contains(lblk); }, "lock_page");
+    wait_for_page_lock(m, lblk);
     m.locked.insert(lblk);  // ->write_begin: the page stays locked until ->write_end is done
     kaccess(&m, Access::Write);
     page& pg = find_or_create_page(in, lblk);
@@ -256,8 +262,7 @@ ssize_t generic_perform_write(inode* in, const user_buf& buf, loff_t pos) {
     // The i_size load is a scheduling point: writeback waits for the page lock here, so it
     // never cleans the page between the copy and the size that covers it.
     if (chunk_end > i_size_read(in)) i_size_write(in, chunk_end);
-    m.locked.erase(lblk);  // unlock_page
-    wake_up_bit(&m, PG_writeback);
+    unlock_page(m, lblk);
     p = chunk_end;
   }
   return buf.len;

@@ -457,11 +457,9 @@ class Observable {
       // (xfs_file_aio_read), and iomap reads are judged below.
       const bool empty_ext4_read = f_.c && f_.c->fs == Fs::Ext4 && !is_iomap_kernel(f_.c->kernel) &&
                                    is_read(op.kind) && op.len == 0 && o.is_direct();
-      if (empty_write) {
+      if (empty_write || empty_ext4_read) {
         exp = {0};
-        if (o.is_direct()) exp.insert(kENOMEM);  // as for any direct write below
-      } else if (empty_ext4_read) {
-        exp = {0};
+        if (empty_write && o.is_direct()) exp.insert(kENOMEM);  // as for any direct write below
       } else if (o.is_direct() && misaligned(op) && !iomap_read) {
         exp = {kEINVAL, kENOMEM};  // 3.12 ext4 allocates the io_end before the alignment check
         // 6.x: the aligned mappings before the misaligned one went to bios; a failed one
